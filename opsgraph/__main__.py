@@ -1,0 +1,5 @@
+import sys
+
+from opsgraph.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces. Nothing in here imports from the layers above it."""

@@ -1,0 +1,1 @@
+"""Authentication primitives: tokens, password hashing, principals. No database access here."""

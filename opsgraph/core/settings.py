@@ -1,0 +1,118 @@
+"""Configuration from `OPSGRAPH_*` environment variables.
+
+Example:
+    OPSGRAPH_DATA_DIR=/var/lib/opsgraph OPSGRAPH_SECRET_KEY=... opsgraph serve
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from opsgraph.core.errors import ConfigurationError
+
+PREFIX = "OPSGRAPH_"
+_SECRET_FILE = "secret_key"
+_MIN_SECRET_LENGTH = 32
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """Read without the secret: the schema is built at import time, before any server starts."""
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_cost: int
+    cache_size: int
+
+
+def load_query_limits() -> QueryLimits:
+    return QueryLimits(
+        max_depth=_env_int("MAX_QUERY_DEPTH", 12),
+        max_aliases=_env_int("MAX_ALIASES", 30),
+        max_tokens=_env_int("MAX_TOKENS", 4000),
+        max_cost=_env_int("MAX_QUERY_COST", 100_000),
+        cache_size=_env_int("QUERY_CACHE_SIZE", 512),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    dev_mode: bool
+    token_ttl_seconds: int = 12 * 3600
+    max_page_size: int = 500
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """Dev mode keeps one generated secret in the data dir so tokens survive restarts."""
+    path = data_dir / _SECRET_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def load_settings() -> Settings:
+    data_dir = Path(_env("DATA_DIR") or "./data").expanduser().resolve()
+    dev_mode = _env_bool("DEV")
+    secret = _env("SECRET_KEY") or ""
+    if not secret:
+        if not dev_mode:
+            raise ConfigurationError(
+                f"{PREFIX}SECRET_KEY is not set. Set it (at least {_MIN_SECRET_LENGTH} characters), "
+                f"or set {PREFIX}DEV=1 to generate and keep one in the data directory."
+            )
+        secret = _dev_secret(data_dir)
+    elif len(secret) < _MIN_SECRET_LENGTH and not dev_mode:
+        raise ConfigurationError(f"{PREFIX}SECRET_KEY must be at least {_MIN_SECRET_LENGTH} characters")
+    database_url = _env("DATABASE_URL") or f"sqlite://{data_dir / 'opsgraph.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        dev_mode=dev_mode,
+        token_ttl_seconds=_env_int("TOKEN_TTL_SECONDS", 12 * 3600),
+        max_page_size=_env_int("MAX_PAGE_SIZE", 500),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests and the CLI re-read the environment after changing it."""
+    get_settings.cache_clear()

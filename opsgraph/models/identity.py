@@ -1,0 +1,68 @@
+"""Who may call the API: users, API client apps, per-business roles, revoked tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from opsgraph.models.topology import Business
+
+
+class RoleName(StrEnum):
+    MAINTAINER = "maintainer"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=128, unique=True)
+    password_hash = fields.CharField(max_length=256)
+    is_superuser = fields.BooleanField(default=False)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "user"
+
+
+class App(Model):
+    """An API client (bk_app_code). With `skip_user_auth` it may name its user by `bk_username`."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=128, unique=True)
+    secret_hash = fields.CharField(max_length=256)
+    skip_user_auth = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app"
+
+
+class Role(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "opsgraph.User", related_name="roles", on_delete=fields.CASCADE
+    )
+    user_id: int
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "opsgraph.Business", related_name="roles", on_delete=fields.CASCADE
+    )
+    business_id: int
+    role = fields.CharEnumField(RoleName, max_length=16)
+
+    class Meta:
+        table = "role"
+        unique_together = (("user", "business"),)
+
+
+class RevokedToken(Model):
+    """A logged-out token's id, kept until the token would have expired anyway."""
+
+    jti = fields.CharField(max_length=64, primary_key=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "revoked_token"

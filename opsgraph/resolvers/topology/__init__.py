@@ -1,0 +1,1 @@
+"""Topology operations, one module per entity."""

@@ -1,0 +1,81 @@
+"""Helpers shared by the topology modules: integrity-error mapping, property validation, paging."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.transactions import in_transaction
+
+from opsgraph.core.errors import Duplicate, OpsGraphError, ValidationFailed
+from tortoise.models import Model
+
+from opsgraph.resolvers.properties import (
+    INTEGER_COLUMNS,
+    PROPERTY_COLUMNS,
+    READ_ONLY_PROPERTIES,
+    row_to_properties,
+)
+
+MAX_SEARCH_LIMIT = 500
+_CUSTOM_KEY_MAX = 64
+
+
+@asynccontextmanager
+async def write_transaction(duplicate_message: str = "duplicate record") -> AsyncIterator[None]:
+    """One transaction per mutation; database integrity errors become our own errors."""
+    try:
+        async with in_transaction():
+            yield
+    except IntegrityError as exc:
+        raise Duplicate(f"{duplicate_message}: {exc}") from exc
+    except OperationalError as exc:
+        raise OpsGraphError(f"database error: {exc}", code="DATABASE") from exc
+
+
+def check_writable(kind: str, columns: dict[str, Any], custom: dict[str, Any]) -> None:
+    """Refuse read-only properties and malformed custom attribute keys."""
+    readonly_columns = {PROPERTY_COLUMNS[kind][p] for p in READ_ONLY_PROPERTIES[kind] if p in PROPERTY_COLUMNS[kind]}
+    for column in columns:
+        if column in readonly_columns:
+            raise ValidationFailed(f"{column} cannot be changed here", field=column)
+    for key, value in custom.items():
+        if not key or len(key) > _CUSTOM_KEY_MAX or not key.replace("_", "").isalnum():
+            raise ValidationFailed(f"invalid attribute name {key!r}", field="attributes")
+        if isinstance(value, dict | list):
+            raise ValidationFailed(f"attribute {key!r} must be a scalar value", field="attributes")
+    for column, value in columns.items():
+        if column in INTEGER_COLUMNS and value is not None and not isinstance(value, int):
+            raise ValidationFailed(f"{column} must be an integer", field=column)
+
+
+def check_page(start: int, limit: int, maximum: int = MAX_SEARCH_LIMIT) -> None:
+    if start < 0:
+        raise ValidationFailed("page start must not be negative", field="start")
+    if not 0 < limit <= maximum:
+        raise ValidationFailed(f"page limit must be between 1 and {maximum}", field="limit", code="PAGE_LIMIT")
+
+
+def sort_columns(kind: str, sort: str | None) -> list[str]:
+    """`"-bk_host_id"` → `["-id"]`; unknown properties are refused, ties broken by id."""
+    if not sort:
+        return ["id"]
+    orders: list[str] = []
+    for part in sort.split(","):
+        part = part.strip()
+        descending = part.startswith("-")
+        column = PROPERTY_COLUMNS[kind].get(part.lstrip("-+"))
+        if column is None:
+            raise ValidationFailed(f"cannot sort by {part.lstrip('-+')!r}", field="sort")
+        orders.append(("-" if descending else "") + column)
+    if "id" not in {o.lstrip("-") for o in orders}:
+        orders.append("id")
+    return orders
+
+
+def snapshot(kind: str, instance: Model) -> dict[str, Any]:
+    """The audit-log image of a record, keyed by property id."""
+    row = {column: getattr(instance, column) for column in instance._meta.db_fields}
+    return row_to_properties(kind, row)

@@ -1,0 +1,1 @@
+"""Mutations, one module per domain; composed into the root Mutation in schema/__init__.py."""

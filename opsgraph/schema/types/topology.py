@@ -1,0 +1,274 @@
+"""Business, Set, Module, Host and CloudArea. Built from `.values()` rows; relationships go
+through the request's DataLoaders, so leaf fields stay plain attributes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from opsgraph.core.ids import encode_global_id
+from opsgraph.resolvers.properties import row_to_properties
+from opsgraph.schema.connection import Connection, connection_from_rows
+from opsgraph.schema.types.node import Node
+
+Row = dict[str, Any]
+
+
+@strawberry.enum(description="Built-in modules of a business's idle pool set (bk-cmdb `default`).")
+class BuiltinModuleKind(Enum):
+    NORMAL = 0
+    IDLE = 1
+    FAULT = 2
+    RECYCLE = 3
+
+
+def _max_page(info: Info) -> int:
+    return int(info.context.settings.max_page_size)
+
+
+@strawberry.type(name="CloudArea")
+class CloudAreaType(Node):
+    bk_cloud_id: int
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> CloudAreaType:
+        return cls(id=strawberry.ID(encode_global_id("CloudArea", row["id"])), bk_cloud_id=row["id"], name=row["name"])
+
+
+@strawberry.type(name="Business")
+class BusinessType(Node):
+    bk_biz_id: int
+    name: str
+    maintainer: str
+    productor: str
+    developer: str
+    tester: str
+    operator: str
+    time_zone: str
+    language: str
+    life_cycle: str
+    is_resource_pool: bool
+    enabled: bool
+    attributes: JSON
+    created_at: datetime
+    updated_at: datetime
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> BusinessType:
+        return cls(
+            id=strawberry.ID(encode_global_id("Business", row["id"])),
+            bk_biz_id=row["id"],
+            name=row["name"],
+            maintainer=row["maintainer"],
+            productor=row["productor"],
+            developer=row["developer"],
+            tester=row["tester"],
+            operator=row["operator"],
+            time_zone=row["time_zone"],
+            language=row["language"],
+            life_cycle=row["life_cycle"],
+            is_resource_pool=row["default"] == 1,
+            enabled=row["enabled"],
+            attributes=row["attributes"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            row=row,
+        )
+
+    @strawberry.field(description="Every property by bk property id, custom attributes included.")
+    def properties(self) -> JSON:
+        return row_to_properties("biz", self.row)
+
+    @strawberry.field
+    async def sets(
+        self, info: Info, first: int, after: str | None = None, name: str | None = None
+    ) -> Connection[SetType]:
+        rows = await info.context.loaders.sets_by_business.load(self.bk_biz_id)
+        if name is not None:
+            rows = [r for r in rows if r["name"] == name]
+        return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=SetType.from_row)
+
+    @strawberry.field(description="The built-in set holding the idle, fault and recycle modules.")
+    async def idle_pool(self, info: Info) -> SetType:
+        rows = await info.context.loaders.sets_by_business.load(self.bk_biz_id)
+        return SetType.from_row(next(r for r in rows if r["default"] == 1))
+
+    @strawberry.field
+    async def hosts(self, info: Info, first: int, after: str | None = None) -> Connection[HostType]:
+        rows = await info.context.loaders.hosts_by_business.load(self.bk_biz_id)
+        return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=HostType.from_row)
+
+
+@strawberry.type(name="Set")
+class SetType(Node):
+    bk_set_id: int
+    bk_biz_id: int
+    name: str
+    parent_id: int
+    is_builtin: bool
+    set_env: str
+    service_status: str
+    capacity: int | None
+    description: str
+    attributes: JSON
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> SetType:
+        return cls(
+            id=strawberry.ID(encode_global_id("Set", row["id"])),
+            bk_set_id=row["id"],
+            bk_biz_id=row["business_id"],
+            name=row["name"],
+            parent_id=row["parent_id"],
+            is_builtin=row["default"] != 0,
+            set_env=row["set_env"],
+            service_status=row["service_status"],
+            capacity=row["capacity"],
+            description=row["description"],
+            attributes=row["attributes"],
+            row=row,
+        )
+
+    @strawberry.field
+    def properties(self) -> JSON:
+        return row_to_properties("set", self.row)
+
+    @strawberry.field
+    async def business(self, info: Info) -> BusinessType:
+        return BusinessType.from_row(await info.context.loaders.business.load(self.bk_biz_id))
+
+    @strawberry.field
+    async def modules(
+        self, info: Info, first: int, after: str | None = None, name: str | None = None
+    ) -> Connection[ModuleType]:
+        rows = await info.context.loaders.modules_by_set.load(self.bk_set_id)
+        if name is not None:
+            rows = [r for r in rows if r["name"] == name]
+        return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=ModuleType.from_row)
+
+
+@strawberry.type(name="Module")
+class ModuleType(Node):
+    bk_module_id: int
+    bk_set_id: int
+    bk_biz_id: int
+    name: str
+    builtin: BuiltinModuleKind
+    module_type: str
+    operator: str
+    bak_operator: str
+    attributes: JSON
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> ModuleType:
+        return cls(
+            id=strawberry.ID(encode_global_id("Module", row["id"])),
+            bk_module_id=row["id"],
+            bk_set_id=row["set_id"],
+            bk_biz_id=row["business_id"],
+            name=row["name"],
+            builtin=BuiltinModuleKind(row["default"]),
+            module_type=row["module_type"],
+            operator=row["operator"],
+            bak_operator=row["bak_operator"],
+            attributes=row["attributes"],
+            row=row,
+        )
+
+    @strawberry.field
+    def properties(self) -> JSON:
+        return row_to_properties("module", self.row)
+
+    @strawberry.field
+    async def set(self, info: Info) -> SetType:
+        return SetType.from_row(await info.context.loaders.set.load(self.bk_set_id))
+
+    @strawberry.field
+    async def business(self, info: Info) -> BusinessType:
+        return BusinessType.from_row(await info.context.loaders.business.load(self.bk_biz_id))
+
+    @strawberry.field
+    async def hosts(self, info: Info, first: int, after: str | None = None) -> Connection[HostType]:
+        rows = await info.context.loaders.hosts_by_module.load(self.bk_module_id)
+        return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=HostType.from_row)
+
+
+@strawberry.type(name="Host")
+class HostType(Node):
+    bk_host_id: int
+    inner_ip: str
+    outer_ip: str
+    bk_cloud_id: int
+    bk_biz_id: int
+    host_name: str
+    os_type: str
+    os_name: str
+    os_version: str
+    cpu: int | None
+    mem: int | None
+    disk: int | None
+    sn: str
+    operator: str
+    bak_operator: str
+    comment: str
+    attributes: JSON
+    created_at: datetime
+    updated_at: datetime
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> HostType:
+        return cls(
+            id=strawberry.ID(encode_global_id("Host", row["id"])),
+            bk_host_id=row["id"],
+            inner_ip=row["inner_ip"],
+            outer_ip=row["outer_ip"],
+            bk_cloud_id=row["cloud_area_id"],
+            bk_biz_id=row["business_id"],
+            host_name=row["host_name"],
+            os_type=row["os_type"],
+            os_name=row["os_name"],
+            os_version=row["os_version"],
+            cpu=row["cpu"],
+            mem=row["mem"],
+            disk=row["disk"],
+            sn=row["sn"],
+            operator=row["operator"],
+            bak_operator=row["bak_operator"],
+            comment=row["comment"],
+            attributes=row["attributes"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            row=row,
+        )
+
+    @strawberry.field
+    def properties(self) -> JSON:
+        return row_to_properties("host", self.row)
+
+    @strawberry.field
+    async def business(self, info: Info) -> BusinessType:
+        return BusinessType.from_row(await info.context.loaders.business.load(self.bk_biz_id))
+
+    @strawberry.field
+    async def cloud_area(self, info: Info) -> CloudAreaType:
+        return CloudAreaType.from_row(await info.context.loaders.cloud_area.load(self.bk_cloud_id))
+
+    @strawberry.field(description="Every module the host is in (one or more, all in its business).")
+    async def modules(self, info: Info) -> list[ModuleType]:
+        return [ModuleType.from_row(row) for row in await info.context.loaders.modules_of_host(self.bk_host_id)]
+
+    @strawberry.field(description="The sets of the host's modules, each once.")
+    async def sets(self, info: Info) -> list[SetType]:
+        modules = await info.context.loaders.modules_of_host(self.bk_host_id)
+        set_ids = list(dict.fromkeys(m["set_id"] for m in modules))
+        return [SetType.from_row(row) for row in await info.context.loaders.set.load_many(set_ids)]
