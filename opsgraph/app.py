@@ -23,6 +23,7 @@ from opsgraph.compat_rest import rest_routes
 from opsgraph.core.db import close_database, open_database
 from opsgraph.core.errors import AuthenticationError
 from opsgraph.core.settings import Settings, get_settings
+from opsgraph.core.sql_count import SqlCountMiddleware
 from opsgraph.resolvers.identity import principal_from_token
 from opsgraph.resolvers.topology.bootstrap import ensure_builtin_records
 from opsgraph.schema import schema
@@ -107,4 +108,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if settings.debug_sql_count:
+        app.add_middleware(SqlCountMiddleware)
     return app

@@ -23,6 +23,8 @@ from opsgraph.core.settings import Settings
 
 # Errors carrying one of these codes are our bugs, not the caller's: they surface as "system busy".
 _INTERNAL_CODES = frozenset({"INTERNAL", "INTERNAL_SERVER_ERROR", "CONFIGURATION"})
+# What the schema (and common GraphQL servers) call a document the caller got wrong.
+_VALIDATION_CODES = frozenset({"GRAPHQL_VALIDATION", "GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT"})
 
 
 class InternalOperationError(RuntimeError):
@@ -72,17 +74,15 @@ def error_from_graphql(error: GraphQLError) -> Exception:
         return original
     extensions = error.extensions or {}
     code = extensions.get("code")
-    if isinstance(code, str) and code:
-        if code in _INTERNAL_CODES:
-            return InternalOperationError(error.message)
-        field = extensions.get("field")
-        return OpsGraphError(error.message, field=field if isinstance(field, str) else None, code=code)
     # Parse, validation and variable-coercion errors have no path: the document or its input is
-    # wrong. An execution error without a code is an unexpected resolver exception (possibly
-    # masked), which the caller must not see.
-    if error.path is None:
+    # wrong. An execution error that is not one of ours is a resolver bug or a non-null violation
+    # (possibly masked), which the caller must not see.
+    if error.path is None and (not code or code in _VALIDATION_CODES):
         return OpsGraphError(error.message, code="INVALID")
-    return InternalOperationError(f"operation failed at {error.path}: {error.message}")
+    if not isinstance(code, str) or not code or code in _INTERNAL_CODES or code in _VALIDATION_CODES:
+        return InternalOperationError(f"operation failed at {error.path}: {error.message}")
+    field = extensions.get("field")
+    return OpsGraphError(error.message, field=field if isinstance(field, str) else None, code=code)
 
 
 def raise_user_errors(payload: dict[str, Any] | None) -> None:

@@ -79,8 +79,10 @@ async def apply_migrations(database_url: str) -> None:
 
 
 async def open_database(database_url: str) -> None:
+    """Tortoise ≥1.0 keeps its state in a context variable; the server opens it in the lifespan
+    task and serves requests from other tasks, so the context is also made the global fallback."""
     ensure_sqlite_directory(database_url)
-    await Tortoise.init(config=tortoise_config(database_url))
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close_database() -> None:

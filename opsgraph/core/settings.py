@@ -69,6 +69,7 @@ class Settings:
     dev_mode: bool
     token_ttl_seconds: int = 12 * 3600
     max_page_size: int = 500
+    debug_sql_count: bool = False
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -105,6 +106,7 @@ def load_settings() -> Settings:
         dev_mode=dev_mode,
         token_ttl_seconds=_env_int("TOKEN_TTL_SECONDS", 12 * 3600),
         max_page_size=_env_int("MAX_PAGE_SIZE", 500),
+        debug_sql_count=_env_bool("DEBUG_SQL_COUNT"),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -15,8 +17,8 @@ class OperationLog(Model):
     business_id = fields.IntField(null=True, db_index=True)
     inst_id = fields.IntField(null=True)
     ext_key = fields.CharField(max_length=256, default="")
-    pre_data = fields.JSONField(null=True)
-    cur_data = fields.JSONField(null=True)
+    pre_data: Any = fields.JSONField(null=True)
+    cur_data: Any = fields.JSONField(null=True)
     app_code = fields.CharField(max_length=128, default="")
     op_time = fields.DatetimeField(auto_now_add=True, db_index=True)
 

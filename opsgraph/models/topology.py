@@ -8,6 +8,7 @@ resource-pool business has `default=1`.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -54,7 +55,7 @@ class Business(Model):
     life_cycle = fields.CharField(max_length=8, default="2")
     default = fields.SmallIntField(default=0)
     enabled = fields.BooleanField(default=True)
-    attributes: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    attributes: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -75,7 +76,7 @@ class Set(Model):
     service_status = fields.CharField(max_length=8, default="1")
     capacity = fields.IntField(null=True)
     description = fields.CharField(max_length=1024, default="")
-    attributes: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    attributes: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -99,7 +100,7 @@ class Module(Model):
     module_type = fields.CharField(max_length=8, default="1")
     operator = fields.CharField(max_length=256, default="")
     bak_operator = fields.CharField(max_length=256, default="")
-    attributes: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    attributes: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -132,7 +133,7 @@ class Host(Model):
     bak_operator = fields.CharField(max_length=256, default="")
     comment = fields.CharField(max_length=1024, default="")
     import_from = fields.CharField(max_length=8, default="3")
-    attributes: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    attributes: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

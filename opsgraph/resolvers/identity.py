@@ -57,9 +57,7 @@ async def principal_for_app_call(
         return await principal_from_token(bk_token, settings, app_code=app.code)
     if bk_username:
         if not app.skip_user_auth:
-            raise AuthenticationError(
-                f"app {app.code!r} is not allowed to skip user authentication; send bk_token"
-            )
+            raise AuthenticationError(f"app {app.code!r} is not allowed to skip user authentication; send bk_token")
         user = await User.get_or_none(username=bk_username, is_active=True)
         if user is None:
             raise AuthenticationError(f"user {bk_username!r} does not exist")
@@ -123,8 +121,12 @@ async def grant_role(principal: Principal | None, username: str, business_id: in
     grant, _ = await Role.update_or_create(user_id=user.id, business_id=business_id, defaults={"role": role_name})
     if principal is not None:
         await record_operation(
-            principal, op_type="grant", op_target="role", op_desc=f"{username} is {role} of {business_id}",
-            business_id=business_id, cur_data={"username": username, "role": role},
+            principal,
+            op_type="grant",
+            op_target="role",
+            op_desc=f"{username} is {role} of {business_id}",
+            business_id=business_id,
+            cur_data={"username": username, "role": role},
         )
     return grant
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -39,7 +45,9 @@ class Mutation(IdentityMutations, BusinessMutations, SetModuleMutations, HostMut
 class OpsGraphSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log only unexpected failures: domain and validation errors are the caller's, not ours."""
-        unexpected = [e for e in errors if e.original_error is not None and not isinstance(e.original_error, OpsGraphError)]
+        unexpected = [
+            e for e in errors if e.original_error is not None and not isinstance(e.original_error, OpsGraphError)
+        ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
@@ -52,14 +60,14 @@ def build_schema() -> strawberry.Schema:
         types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            DomainErrors(),
-            MaxTokensLimiter(max_token_count=limits.max_tokens),
-            ParserCache(maxsize=limits.cache_size),
-            QueryDepthLimiter(max_depth=limits.max_depth),
-            MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-            ValidationCache(maxsize=limits.cache_size),
-            RequireAuthentication(),
-            QueryCostLimiter(max_cost=limits.max_cost),
+            DomainErrors,
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: ParserCache(maxsize=limits.cache_size),
+            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: ValidationCache(maxsize=limits.cache_size),
+            RequireAuthentication,
+            lambda: QueryCostLimiter(max_cost=limits.max_cost),
         ],
     )
 

@@ -71,7 +71,9 @@ class Connection(Generic[T]):
         return await self.count_rows()
 
 
-def _build(rows: Sequence[Row], first: int, build: Callable[[Row], T], count: Callable[[], Awaitable[int]]) -> Connection[T]:
+def _build(
+    rows: Sequence[Row], first: int, build: Callable[[Row], T], count: Callable[[], Awaitable[int]]
+) -> Connection[T]:
     page = rows[:first]
     edges = [Edge(node=build(row), cursor=encode_cursor(row["id"])) for row in page]
     return Connection(

@@ -34,7 +34,9 @@ class UserError:
         return cls(code=exc.code, field=exc.field, message=exc.message)
 
 
-def returns_user_errors(payload: Callable[..., R]) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+def returns_user_errors(
+    payload: Callable[..., R],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(resolver)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

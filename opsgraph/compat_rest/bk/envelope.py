@@ -49,8 +49,13 @@ def envelope_body(
     style: EnvelopeStyle, *, result: bool, code: int | str, message: str, data: Any, request_id: str
 ) -> dict[str, Any]:
     if style == "bk_error_code":
-        return {"result": result, "bk_error_code": code, "bk_error_msg": message, "data": data,
-                "request_id": request_id}
+        return {
+            "result": result,
+            "bk_error_code": code,
+            "bk_error_msg": message,
+            "data": data,
+            "request_id": request_id,
+        }
     return {"result": result, "code": code, "message": message, "data": data, "request_id": request_id}
 
 

@@ -38,8 +38,9 @@ REQUIRED: Any = _Required()
 class Params(Mapping[str, Any]):
     """A read-only mapping of parameters (credentials already removed) with typed getters."""
 
-    def __init__(self, values: Mapping[str, Any], *, query_keys: frozenset[str] = frozenset(),
-                 prefix: str = "") -> None:
+    def __init__(
+        self, values: Mapping[str, Any], *, query_keys: frozenset[str] = frozenset(), prefix: str = ""
+    ) -> None:
         self._values = dict(values)
         self._query_keys = query_keys
         self._prefix = prefix
@@ -73,8 +74,7 @@ class Params(Mapping[str, Any]):
         value = self._values.get(name)
         if value is None:
             if required:
-                raise ValidationFailed(f"{self.field(name)} is required", field=self.field(name),
-                                       code="MISSING_FIELD")
+                raise ValidationFailed(f"{self.field(name)} is required", field=self.field(name), code="MISSING_FIELD")
             return None if default is REQUIRED else default
         return coerce(value, self.field(name))
 

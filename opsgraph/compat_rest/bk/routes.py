@@ -140,12 +140,21 @@ class BkRouteTable:
         """Decorator registering an async `handler(params, principal, settings)` as a row."""
 
         def register(fn: Handler) -> Handler:
-            self.add(BkRoute(
-                system=system, name=name, methods=methods, handler=fn, envelope=envelope,
-                success_message=success_message, success_code=success_code, keep_params=keep_params,
-                summary=summary or (inspect.getdoc(fn) or "").split("\n")[0],
-                request_schema=request_schema, data_schema=data_schema,
-            ))
+            self.add(
+                BkRoute(
+                    system=system,
+                    name=name,
+                    methods=methods,
+                    handler=fn,
+                    envelope=envelope,
+                    success_message=success_message,
+                    success_code=success_code,
+                    keep_params=keep_params,
+                    summary=summary or (inspect.getdoc(fn) or "").split("\n")[0],
+                    request_schema=request_schema,
+                    data_schema=data_schema,
+                )
+            )
             return fn
 
         return register

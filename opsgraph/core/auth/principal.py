@@ -27,9 +27,7 @@ class Principal:
 
     def require(self, business_id: int, minimum_role: str = "viewer") -> None:
         if not self.can(business_id, minimum_role):
-            raise PermissionDenied(
-                f"user {self.username!r} needs the {minimum_role} role on business {business_id}"
-            )
+            raise PermissionDenied(f"user {self.username!r} needs the {minimum_role} role on business {business_id}")
 
     def require_superuser(self, action: str) -> None:
         if not self.is_superuser:

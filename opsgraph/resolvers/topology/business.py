@@ -10,7 +10,6 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import Business, Host, Module, Set
 from opsgraph.resolvers.audit import record_operation
-from opsgraph.resolvers.topology.conditions import equality_filter
 from opsgraph.resolvers.topology.bootstrap import create_idle_pool
 from opsgraph.resolvers.topology.common import (
     check_page,
@@ -19,6 +18,7 @@ from opsgraph.resolvers.topology.common import (
     sort_columns,
     write_transaction,
 )
+from opsgraph.resolvers.topology.conditions import equality_filter
 
 
 async def get_business(principal: Principal, business_id: int, minimum_role: str = "viewer") -> Business:
@@ -48,8 +48,13 @@ async def create_business(principal: Principal, columns: dict[str, Any], custom:
         business = await Business.create(**{**columns, "name": name}, attributes=custom)
         await create_idle_pool(business)
         await record_operation(
-            principal, op_type="create", op_target="biz", op_desc=f"create business {name}",
-            business_id=business.id, inst_id=business.id, cur_data=_snapshot(business),
+            principal,
+            op_type="create",
+            op_target="biz",
+            op_desc=f"create business {name}",
+            business_id=business.id,
+            inst_id=business.id,
+            cur_data=_snapshot(business),
         )
     return business
 
@@ -71,8 +76,14 @@ async def update_business(
         business.update_from_dict({**columns, "attributes": {**business.attributes, **custom}})
         await business.save()
         await record_operation(
-            principal, op_type="update", op_target="biz", op_desc=f"update business {business.name}",
-            business_id=business_id, inst_id=business_id, pre_data=before, cur_data=_snapshot(business),
+            principal,
+            op_type="update",
+            op_target="biz",
+            op_desc=f"update business {business.name}",
+            business_id=business_id,
+            inst_id=business_id,
+            pre_data=before,
+            cur_data=_snapshot(business),
         )
     return business
 
@@ -88,9 +99,13 @@ async def set_business_enabled(principal: Principal, business_id: int, enabled: 
         business.enabled = enabled
         await business.save(update_fields=["enabled", "updated_at"])
         await record_operation(
-            principal, op_type="update", op_target="biz",
+            principal,
+            op_type="update",
+            op_target="biz",
             op_desc=f"{'enable' if enabled else 'archive'} business {business.name}",
-            business_id=business_id, inst_id=business_id, cur_data={"enabled": enabled},
+            business_id=business_id,
+            inst_id=business_id,
+            cur_data={"enabled": enabled},
         )
     return business
 
@@ -107,8 +122,13 @@ async def delete_business(principal: Principal, business_id: int) -> None:
         await Set.filter(business_id=business_id).delete()
         await business.delete()
         await record_operation(
-            principal, op_type="delete", op_target="biz", op_desc=f"delete business {before['bk_biz_name']}",
-            business_id=business_id, inst_id=business_id, pre_data=before,
+            principal,
+            op_type="delete",
+            op_target="biz",
+            op_desc=f"delete business {before['bk_biz_name']}",
+            business_id=business_id,
+            inst_id=business_id,
+            pre_data=before,
         )
 
 

@@ -7,11 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from opsgraph.core.errors import Duplicate, OpsGraphError, ValidationFailed
-from tortoise.models import Model
-
 from opsgraph.resolvers.properties import (
     INTEGER_COLUMNS,
     PROPERTY_COLUMNS,

@@ -32,6 +32,11 @@ class Condition:
     value: Any
 
 
+def lookup(key: str, value: Any) -> dict[str, Any]:
+    """A one-entry filter mapping typed loosely, as `Q(**…)` wants."""
+    return {key: value}
+
+
 def _coerce(column: str, value: Any, field: str) -> Any:
     if column in INTEGER_COLUMNS and isinstance(value, str):
         try:
@@ -59,7 +64,7 @@ def condition_to_q(kind: str, table: str, condition: Condition, compiled: Compil
         if len(value) > _MAX_IN_VALUES:
             raise ValidationFailed(f"{operator} takes at most {_MAX_IN_VALUES} values", field=condition.field)
         values = [_coerce(column, v, condition.field) for v in value]
-        q = Q(**{f"{column}__in": values})
+        q = Q(**lookup(f"{column}__in", values))
         return _absent_or_not(column, q) if operator == "$nin" else q
     value = _coerce(column, value, condition.field)
     if operator == "$eq":
@@ -74,7 +79,7 @@ def condition_to_q(kind: str, table: str, condition: Condition, compiled: Compil
 
 def _absent_or_not(column: str, q: Q) -> Q:
     """bk-cmdb (MongoDB) `$ne`/`$nin` also match records that lack the property: SQL NULL."""
-    return Q(~q, Q(**{f"{column}__isnull": True}), join_type=Q.OR)
+    return Q(~q, Q(**lookup(f"{column}__isnull", True)), join_type=Q.OR)
 
 
 def _regex_literal(value: Any, field: str) -> str:
@@ -92,8 +97,8 @@ def _regex_literal(value: Any, field: str) -> str:
 def _attribute_expression(table: str, key: str) -> RawSQL:
     """The text value of one custom attribute; `key` was validated as an identifier."""
     if connections.get("default").capabilities.dialect == "sqlite":
-        return RawSQL(f"CAST(json_extract(\"{table}\".\"attributes\", '$.{key}') AS TEXT)")
-    return RawSQL(f"(\"{table}\".\"attributes\"->>'{key}')")
+        return RawSQL(f'CAST(json_extract("{table}"."attributes", \'$.{key}\') AS TEXT)')
+    return RawSQL(f'("{table}"."attributes"->>\'{key}\')')
 
 
 def _attribute_text(value: Any, field: str) -> str:
@@ -128,7 +133,7 @@ def _custom_attribute_q(table: str, condition: Condition, compiled: CompiledFilt
     if operator in {"$in", "$nin"}:
         if not isinstance(value, list):
             raise ValidationFailed(f"{operator} needs an array value", field=key)
-        q = Q(**{f"{alias}__in": [_attribute_text(v, key) for v in value]})
+        q = Q(**lookup(f"{alias}__in", [_attribute_text(v, key) for v in value]))
         return q if operator == "$in" else _absent_or_not(alias, q)
     raise ValidationFailed(f"operator {operator} is not supported on custom attribute {key!r}", field=key)
 

@@ -18,7 +18,7 @@ from opsgraph.core.errors import ValidationFailed
 from opsgraph.models.topology import Business, Host, HostModule, Module, Set
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import check_page, sort_columns
-from opsgraph.resolvers.topology.conditions import Condition, compile_conditions
+from opsgraph.resolvers.topology.conditions import Condition, compile_conditions, lookup
 
 MAINLINE_OBJECTS = ("biz", "set", "module", "host")
 _MAX_IPS = 2000
@@ -72,7 +72,7 @@ def _ip_q(ip_filter: IpFilter) -> Q:
     q = Q(join_type=Q.OR)
     for column in columns:
         if ip_filter.exact:
-            q |= Q(**{f"{column}__in": ip_filter.ips})
+            q |= Q(**lookup(f"{column}__in", ip_filter.ips))
         else:
             for ip in ip_filter.ips:
                 q |= Q(**{f"{column}__contains": ip})
@@ -157,4 +157,3 @@ async def filtered_hosts(principal: Principal, spec: HostListFilter) -> Any:
         conditions = [Condition(key, "$eq", value) for key, value in spec.attributes.items()]
         query = compile_conditions("host", Host._meta.db_table, conditions).apply(query)
     return query
-

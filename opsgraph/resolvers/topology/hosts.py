@@ -104,8 +104,14 @@ async def add_hosts_to_resource_pool(
         )
         for host in created:
             await record_operation(
-                principal, op_type="create", op_target="host", op_desc=f"import host {host.inner_ip}",
-                business_id=target.id, inst_id=host.id, ext_key=host.inner_ip, cur_data=snapshot("host", host),
+                principal,
+                op_type="create",
+                op_target="host",
+                op_desc=f"import host {host.inner_ip}",
+                business_id=target.id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
+                cur_data=snapshot("host", host),
             )
     return created
 
@@ -123,9 +129,11 @@ async def update_hosts(
     if "inner_ip" in columns:
         if len(hosts) > 1:
             raise ValidationFailed("several hosts cannot share one inner IP", field="innerIp")
-        clash = await Host.filter(inner_ip=columns["inner_ip"], cloud_area_id=hosts[0].cloud_area_id).exclude(
-            id=hosts[0].id
-        ).exists()
+        clash = (
+            await Host.filter(inner_ip=columns["inner_ip"], cloud_area_id=hosts[0].cloud_area_id)
+            .exclude(id=hosts[0].id)
+            .exists()
+        )
         if clash:
             raise Duplicate(f"host {columns['inner_ip']} already exists in its cloud area", field="innerIp")
     async with write_transaction("host already exists (inner IP, cloud area)"):
@@ -134,9 +142,15 @@ async def update_hosts(
             host.update_from_dict({**columns, "attributes": {**host.attributes, **custom}})
             await host.save()
             await record_operation(
-                principal, op_type="update", op_target="host", op_desc=f"update host {host.inner_ip}",
-                business_id=host.business_id, inst_id=host.id, ext_key=host.inner_ip,
-                pre_data=before, cur_data=snapshot("host", host),
+                principal,
+                op_type="update",
+                op_target="host",
+                op_desc=f"update host {host.inner_ip}",
+                business_id=host.business_id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
+                pre_data=before,
+                cur_data=snapshot("host", host),
             )
     return hosts
 
@@ -158,7 +172,8 @@ async def delete_hosts(principal: Principal, host_ids: list[int]) -> None:
         if host.business_id != pool.id:
             raise Conflict(
                 f"host {host.id} is in business {host.business_id}; return it to the resource pool first",
-                field="hostIds", code="HOST_NOT_IN_RESOURCE_POOL",
+                field="hostIds",
+                code="HOST_NOT_IN_RESOURCE_POOL",
             )
     await refuse_locked_hosts(hosts)
     async with write_transaction():
@@ -166,8 +181,14 @@ async def delete_hosts(principal: Principal, host_ids: list[int]) -> None:
         await Host.filter(id__in=[h.id for h in hosts]).delete()
         for host in hosts:
             await record_operation(
-                principal, op_type="delete", op_target="host", op_desc=f"delete host {host.inner_ip}",
-                business_id=host.business_id, inst_id=host.id, ext_key=host.inner_ip, pre_data=snapshot("host", host),
+                principal,
+                op_type="delete",
+                op_target="host",
+                op_desc=f"delete host {host.inner_ip}",
+                business_id=host.business_id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
+                pre_data=snapshot("host", host),
             )
 
 
@@ -193,9 +214,15 @@ async def clone_host_properties(
             target.update_from_dict(copied)
             await target.save()
             await record_operation(
-                principal, op_type="update", op_target="host",
-                op_desc=f"clone properties of {source_ip} to {target.inner_ip}", business_id=business_id,
-                inst_id=target.id, ext_key=target.inner_ip, pre_data=before, cur_data=snapshot("host", target),
+                principal,
+                op_type="update",
+                op_target="host",
+                op_desc=f"clone properties of {source_ip} to {target.inner_ip}",
+                business_id=business_id,
+                inst_id=target.id,
+                ext_key=target.inner_ip,
+                pre_data=before,
+                cur_data=snapshot("host", target),
             )
     return targets
 
@@ -216,16 +243,24 @@ async def _hosts_by_ip(principal: Principal, ips: list[str], cloud_area_id: int,
 async def add_host_locks(principal: Principal, ips: list[str], cloud_area_id: int = 0) -> None:
     """Idempotent: locking a locked host is not an error."""
     hosts = await _hosts_by_ip(principal, ips, cloud_area_id, "operator")
-    locked = set(await HostLock.filter(cloud_area_id=cloud_area_id, inner_ip__in=[h.inner_ip for h in hosts])
-                 .values_list("inner_ip", flat=True))
+    locked = set(
+        await HostLock.filter(cloud_area_id=cloud_area_id, inner_ip__in=[h.inner_ip for h in hosts]).values_list(
+            "inner_ip", flat=True
+        )
+    )
     async with write_transaction():
         for host in hosts:
             if host.inner_ip in locked:
                 continue
             await HostLock.create(inner_ip=host.inner_ip, cloud_area_id=cloud_area_id, created_by=principal.username)
             await record_operation(
-                principal, op_type="create", op_target="host_lock", op_desc=f"lock host {host.inner_ip}",
-                business_id=host.business_id, inst_id=host.id, ext_key=host.inner_ip,
+                principal,
+                op_type="create",
+                op_target="host_lock",
+                op_desc=f"lock host {host.inner_ip}",
+                business_id=host.business_id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
             )
 
 
@@ -235,13 +270,21 @@ async def delete_host_locks(principal: Principal, ips: list[str], cloud_area_id:
         await HostLock.filter(cloud_area_id=cloud_area_id, inner_ip__in=[h.inner_ip for h in hosts]).delete()
         for host in hosts:
             await record_operation(
-                principal, op_type="delete", op_target="host_lock", op_desc=f"unlock host {host.inner_ip}",
-                business_id=host.business_id, inst_id=host.id, ext_key=host.inner_ip,
+                principal,
+                op_type="delete",
+                op_target="host_lock",
+                op_desc=f"unlock host {host.inner_ip}",
+                business_id=host.business_id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
             )
 
 
 async def search_host_locks(principal: Principal, ips: list[str], cloud_area_id: int = 0) -> dict[str, bool]:
     hosts = await _hosts_by_ip(principal, ips, cloud_area_id, "viewer")
-    locked = set(await HostLock.filter(cloud_area_id=cloud_area_id, inner_ip__in=[h.inner_ip for h in hosts])
-                 .values_list("inner_ip", flat=True))
+    locked = set(
+        await HostLock.filter(cloud_area_id=cloud_area_id, inner_ip__in=[h.inner_ip for h in hosts]).values_list(
+            "inner_ip", flat=True
+        )
+    )
     return {h.inner_ip: h.inner_ip in locked for h in hosts}

@@ -9,13 +9,23 @@ from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, HostModule, Module
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.topology.business import get_business
-from opsgraph.resolvers.topology.common import check_page, check_writable, snapshot, sort_columns, write_transaction
+from opsgraph.resolvers.topology.common import (
+    check_page,
+    check_writable,
+    snapshot,
+    sort_columns,
+    write_transaction,
+)
 from opsgraph.resolvers.topology.conditions import equality_filter
 from opsgraph.resolvers.topology.sets import get_set
 
 
 async def get_module(
-    principal: Principal, business_id: int, module_id: int, minimum_role: str = "viewer", set_id: int | None = None
+    principal: Principal,
+    business_id: int,
+    module_id: int,
+    minimum_role: str = "viewer",
+    set_id: int | None = None,
 ) -> Module:
     await get_business(principal, business_id, minimum_role)
     found = await Module.get_or_none(id=module_id)
@@ -23,7 +33,9 @@ async def get_module(
         raise NotFound(f"module {module_id} does not exist", field="moduleId")
     if found.business_id != business_id:
         raise Conflict(
-            f"module {module_id} is not in business {business_id}", field="moduleId", code="MODULE_NOT_IN_BUSINESS"
+            f"module {module_id} is not in business {business_id}",
+            field="moduleId",
+            code="MODULE_NOT_IN_BUSINESS",
         )
     if set_id is not None and found.set_id != set_id:
         raise Conflict(f"module {module_id} is not in set {set_id}", field="moduleId", code="MODULE_NOT_IN_SET")
@@ -55,8 +67,13 @@ async def create_module(
             **{**columns, "name": name}, business_id=business_id, set_id=set_id, attributes=custom
         )
         await record_operation(
-            principal, op_type="create", op_target="module", op_desc=f"create module {name}",
-            business_id=business_id, inst_id=created.id, cur_data=snapshot("module", created),
+            principal,
+            op_type="create",
+            op_target="module",
+            op_desc=f"create module {name}",
+            business_id=business_id,
+            inst_id=created.id,
+            cur_data=snapshot("module", created),
         )
     return created
 
@@ -84,8 +101,14 @@ async def update_module(
         target.update_from_dict({**columns, "attributes": {**target.attributes, **custom}})
         await target.save()
         await record_operation(
-            principal, op_type="update", op_target="module", op_desc=f"update module {target.name}",
-            business_id=business_id, inst_id=module_id, pre_data=before, cur_data=snapshot("module", target),
+            principal,
+            op_type="update",
+            op_target="module",
+            op_desc=f"update module {target.name}",
+            business_id=business_id,
+            inst_id=module_id,
+            pre_data=before,
+            cur_data=snapshot("module", target),
         )
     return target
 
@@ -100,8 +123,13 @@ async def delete_module(principal: Principal, business_id: int, set_id: int | No
     async with write_transaction():
         await target.delete()
         await record_operation(
-            principal, op_type="delete", op_target="module", op_desc=f"delete module {target.name}",
-            business_id=business_id, inst_id=module_id, pre_data=before,
+            principal,
+            op_type="delete",
+            op_target="module",
+            op_desc=f"delete module {target.name}",
+            business_id=business_id,
+            inst_id=module_id,
+            pre_data=before,
         )
 
 

@@ -9,7 +9,13 @@ from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import HostModule, Module, Set
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.topology.business import get_business
-from opsgraph.resolvers.topology.common import check_page, check_writable, snapshot, sort_columns, write_transaction
+from opsgraph.resolvers.topology.common import (
+    check_page,
+    check_writable,
+    snapshot,
+    sort_columns,
+    write_transaction,
+)
 from opsgraph.resolvers.topology.conditions import equality_filter
 
 MAX_BATCH_DELETE = 500
@@ -33,9 +39,7 @@ async def _check_unique_name(business_id: int, name: str, exclude_id: int | None
         raise Duplicate(f"set name {name!r} is already used in business {business_id}", field="name")
 
 
-async def create_set(
-    principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]
-) -> Set:
+async def create_set(principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]) -> Set:
     await get_business(principal, business_id, "maintainer")
     parent_id = columns.pop("parent_id", None)
     check_writable("set", columns, custom)
@@ -51,8 +55,13 @@ async def create_set(
             **{**columns, "name": name}, business_id=business_id, parent_id=business_id, attributes=custom
         )
         await record_operation(
-            principal, op_type="create", op_target="set", op_desc=f"create set {name}",
-            business_id=business_id, inst_id=created.id, cur_data=snapshot("set", created),
+            principal,
+            op_type="create",
+            op_target="set",
+            op_desc=f"create set {name}",
+            business_id=business_id,
+            inst_id=created.id,
+            cur_data=snapshot("set", created),
         )
     return created
 
@@ -75,8 +84,14 @@ async def update_set(
         target.update_from_dict({**columns, "attributes": {**target.attributes, **custom}})
         await target.save()
         await record_operation(
-            principal, op_type="update", op_target="set", op_desc=f"update set {target.name}",
-            business_id=business_id, inst_id=set_id, pre_data=before, cur_data=snapshot("set", target),
+            principal,
+            op_type="update",
+            op_target="set",
+            op_desc=f"update set {target.name}",
+            business_id=business_id,
+            inst_id=set_id,
+            pre_data=before,
+            cur_data=snapshot("set", target),
         )
     return target
 
@@ -105,13 +120,24 @@ async def delete_sets(principal: Principal, business_id: int, set_ids: list[int]
         await Set.filter(id__in=set_ids).delete()
         for target in targets:
             await record_operation(
-                principal, op_type="delete", op_target="set", op_desc=f"delete set {target.name}",
-                business_id=business_id, inst_id=target.id, pre_data=snapshot("set", target),
+                principal,
+                op_type="delete",
+                op_target="set",
+                op_desc=f"delete set {target.name}",
+                business_id=business_id,
+                inst_id=target.id,
+                pre_data=snapshot("set", target),
             )
 
 
 async def search_sets(
-    principal: Principal, business_id: int, *, equals: dict[str, Any], start: int, limit: int, sort: str | None
+    principal: Principal,
+    business_id: int,
+    *,
+    equals: dict[str, Any],
+    start: int,
+    limit: int,
+    sort: str | None,
 ) -> tuple[int, list[dict[str, Any]]]:
     check_page(start, limit)
     await get_business(principal, business_id)

@@ -29,7 +29,8 @@ def _require_in_business(hosts: list[Host], business_id: int) -> None:
         if host.business_id != business_id:
             raise Conflict(
                 f"host {host.id} ({host.inner_ip}) belongs to business {host.business_id}, not {business_id}",
-                field="hostIds", code="HOST_NOT_IN_BUSINESS",
+                field="hostIds",
+                code="HOST_NOT_IN_BUSINESS",
             )
 
 
@@ -42,7 +43,9 @@ async def _replace_memberships(hosts: list[Host], business_id: int, module_ids: 
 async def _add_missing(host_ids: list[int], business_id: int, module_ids: list[int]) -> None:
     existing = {
         (row["host_id"], row["module_id"])
-        for row in await HostModule.filter(host_id__in=host_ids, module_id__in=module_ids).values("host_id", "module_id")
+        for row in await HostModule.filter(host_id__in=host_ids, module_id__in=module_ids).values(
+            "host_id", "module_id"
+        )
     }
     await HostModule.bulk_create(
         [
@@ -57,8 +60,14 @@ async def _add_missing(host_ids: list[int], business_id: int, module_ids: list[i
 async def _audit_transfer(principal: Principal, hosts: list[Host], business_id: int, desc: str, to: object) -> None:
     for host in hosts:
         await record_operation(
-            principal, op_type="transfer", op_target="host", op_desc=f"{desc}: {host.inner_ip}",
-            business_id=business_id, inst_id=host.id, ext_key=host.inner_ip, cur_data={"to": to},
+            principal,
+            op_type="transfer",
+            op_target="host",
+            op_desc=f"{desc}: {host.inner_ip}",
+            business_id=business_id,
+            inst_id=host.id,
+            ext_key=host.inner_ip,
+            cur_data={"to": to},
         )
 
 
@@ -78,13 +87,15 @@ async def transfer_hosts_to_modules(
             raise NotFound(f"module {module_id} does not exist", field="moduleIds")
         if module.business_id != business_id:
             raise Conflict(
-                f"module {module_id} is not in business {business_id}", field="moduleIds",
+                f"module {module_id} is not in business {business_id}",
+                field="moduleIds",
                 code="MODULE_NOT_IN_BUSINESS",
             )
     if (len(targets_wanted) > 1 or append) and any(m.default != BuiltinModule.NORMAL for m in modules.values()):
         raise Conflict(
             "built-in modules (idle/fault/recycle) can only be a single, exclusive target",
-            field="moduleIds", code="BUILTIN_MODULE_MIXED",
+            field="moduleIds",
+            code="BUILTIN_MODULE_MIXED",
         )
     hosts = await load_hosts(principal, host_ids, "operator")
     _require_in_business(hosts, business_id)
@@ -92,7 +103,8 @@ async def transfer_hosts_to_modules(
     async with write_transaction():
         if append:
             builtin_ids = list(
-                await Module.filter(business_id=business_id).exclude(default=BuiltinModule.NORMAL)
+                await Module.filter(business_id=business_id)
+                .exclude(default=BuiltinModule.NORMAL)
                 .values_list("id", flat=True)
             )
             await HostModule.filter(host_id__in=[h.id for h in hosts], module_id__in=builtin_ids).delete()
@@ -100,7 +112,11 @@ async def transfer_hosts_to_modules(
         else:
             await _replace_memberships(hosts, business_id, targets_wanted)
         await _audit_transfer(
-            principal, hosts, business_id, "append to modules" if append else "move to modules", targets_wanted
+            principal,
+            hosts,
+            business_id,
+            "append to modules" if append else "move to modules",
+            targets_wanted,
         )
 
 
@@ -131,7 +147,8 @@ async def assign_pool_hosts_to_business(
     for host in hosts:
         if host.business_id != pool.id:
             raise Conflict(
-                f"host {host.id} ({host.inner_ip}) is not in the resource pool", field="hostIds",
+                f"host {host.id} ({host.inner_ip}) is not in the resource pool",
+                field="hostIds",
                 code="HOST_NOT_IN_RESOURCE_POOL",
             )
     await refuse_locked_hosts(hosts)
@@ -167,7 +184,8 @@ async def return_hosts_to_resource_pool(
     if ordinary:
         busy = sorted({h.inner_ip for h in hosts if h.id in set(ordinary)})
         raise Conflict(
-            f"hosts still in ordinary modules cannot be returned: {', '.join(busy)}", field="hostIds",
+            f"hosts still in ordinary modules cannot be returned: {', '.join(busy)}",
+            field="hostIds",
             code="HOST_NOT_IN_BUILTIN_MODULE",
         )
     if module_id is None:
@@ -201,7 +219,9 @@ async def empty_to_idle_module(
             raise Conflict(f"module {module_id} is not in set {set_id}", field="moduleId", code="MODULE_NOT_IN_SET")
         modules = modules.filter(id=module_id)
     module_ids = list(await modules.values_list("id", flat=True))
-    host_ids = list(set(await HostModule.filter(module_id__in=module_ids).values_list("host_id", flat=True)))
+    host_ids: list[int] = sorted(
+        {row["host_id"] for row in await HostModule.filter(module_id__in=module_ids).values("host_id")}
+    )
     if not host_ids:
         return 0
     hosts = await load_hosts(principal, host_ids, "operator")

@@ -2,7 +2,8 @@
 
 Example response for an unauthenticated query:
     {"errors": [{"message": "authentication required", "extensions": {"code": "UNAUTHENTICATED"}}]}
-An unexpected exception is logged (by the schema's process_errors) and answered with "Internal server error" (code INTERNAL),
+An unexpected exception is logged (by the schema's process_errors) and answered with
+"Internal server error" (code INTERNAL),
 never with its message or traceback. Syntax and validation errors are the caller's own and pass
 through with code GRAPHQL_VALIDATION.
 """
@@ -13,6 +14,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from opsgraph.core.errors import OpsGraphError
+
 
 class DomainErrors(MaskErrors):
     def __init__(self) -> None:

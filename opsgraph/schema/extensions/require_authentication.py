@@ -29,7 +29,8 @@ class RequireAuthentication(SchemaExtension):
             return False
         name = self.execution_context.operation_name
         operations = [
-            d for d in document.definitions
+            d
+            for d in document.definitions
             if isinstance(d, OperationDefinitionNode) and (name is None or (d.name and d.name.value == name))
         ]
         if len(operations) != 1 or operations[0].operation != OperationType.MUTATION:

@@ -131,7 +131,10 @@ class HostMutations:
     @returns_user_errors(HostsPayload)
     async def clone_host_properties(self, info: Info, input: CloneHostPropertiesInput) -> HostsPayload:
         targets = await actions.clone_host_properties(
-            info.context.caller, pk(input.business_id, "Business"), input.source_ip, input.target_ips,
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            input.source_ip,
+            input.target_ips,
             _cloud_id(input.cloud_area_id),
         )
         return await _hosts_payload(info, [t.id for t in targets])

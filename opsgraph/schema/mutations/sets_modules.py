@@ -137,8 +137,12 @@ class SetModuleMutations:
         columns, custom = columns_from_input(input, exclude=_MODULE_KEYS)
         module_id = pk(input.module_id, "Module")
         await module_actions.update_module(
-            info.context.caller, pk(input.business_id, "Business"), optional_pk(input.set_id, "Set"),
-            module_id, columns, custom,
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            optional_pk(input.set_id, "Set"),
+            module_id,
+            columns,
+            custom,
         )
         return ModulePayload(module=ModuleType.from_row(await info.context.loaders.module.load(module_id)))
 
@@ -146,7 +150,9 @@ class SetModuleMutations:
     @returns_user_errors(DeleteModulePayload)
     async def delete_module(self, info: Info, input: DeleteModuleInput) -> DeleteModulePayload:
         await module_actions.delete_module(
-            info.context.caller, pk(input.business_id, "Business"), optional_pk(input.set_id, "Set"),
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            optional_pk(input.set_id, "Set"),
             pk(input.module_id, "Module"),
         )
         return DeleteModulePayload(deleted_id=input.module_id)

@@ -72,7 +72,10 @@ class TransferMutations:
     async def transfer_hosts_to_modules(self, info: Info, input: TransferHostsToModulesInput) -> TransferHostsPayload:
         host_ids = pks(input.host_ids, "Host")
         await actions.transfer_hosts_to_modules(
-            info.context.caller, pk(input.business_id, "Business"), host_ids, pks(input.module_ids, "Module"),
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            host_ids,
+            pks(input.module_ids, "Module"),
             append=input.append,
         )
         return await _moved(info, host_ids)
@@ -86,7 +89,10 @@ class TransferMutations:
             raise ValidationFailed("module must be IDLE, FAULT or RECYCLE", field="module")
         host_ids = pks(input.host_ids, "Host")
         await actions.transfer_hosts_to_builtin_module(
-            info.context.caller, pk(input.business_id, "Business"), host_ids, BuiltinModule(input.module.value)
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            host_ids,
+            BuiltinModule(input.module.value),
         )
         return await _moved(info, host_ids)
 
@@ -95,18 +101,22 @@ class TransferMutations:
     async def assign_hosts_to_business(self, info: Info, input: MoveHostsBetweenPoolInput) -> TransferHostsPayload:
         host_ids = pks(input.host_ids, "Host")
         await actions.assign_pool_hosts_to_business(
-            info.context.caller, pk(input.business_id, "Business"), host_ids, optional_pk(input.module_id, "Module")
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            host_ids,
+            optional_pk(input.module_id, "Module"),
         )
         return await _moved(info, host_ids)
 
     @strawberry.mutation(description="Hosts in the business's built-in modules → the resource pool.")
     @returns_user_errors(TransferHostsPayload)
-    async def return_hosts_to_resource_pool(
-        self, info: Info, input: MoveHostsBetweenPoolInput
-    ) -> TransferHostsPayload:
+    async def return_hosts_to_resource_pool(self, info: Info, input: MoveHostsBetweenPoolInput) -> TransferHostsPayload:
         host_ids = pks(input.host_ids, "Host")
         await actions.return_hosts_to_resource_pool(
-            info.context.caller, pk(input.business_id, "Business"), host_ids, optional_pk(input.module_id, "Module")
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            host_ids,
+            optional_pk(input.module_id, "Module"),
         )
         return await _moved(info, host_ids)
 
@@ -116,7 +126,9 @@ class TransferMutations:
         self, info: Info, input: EmptyHostsToIdleModuleInput
     ) -> EmptyHostsToIdleModulePayload:
         moved = await actions.empty_to_idle_module(
-            info.context.caller, pk(input.business_id, "Business"), pk(input.set_id, "Set"),
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            pk(input.set_id, "Set"),
             optional_pk(input.module_id, "Module"),
         )
         return EmptyHostsToIdleModulePayload(moved_count=moved)

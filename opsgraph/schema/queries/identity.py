@@ -39,16 +39,29 @@ class IdentityQuery:
 
     @strawberry.field(description="Audit entries of your businesses and your own actions, newest first.")
     async def operation_log(
-        self, info: Info, filter: OperationLogFilter | None = None, start: int = 0, limit: int = 20,
+        self,
+        info: Info,
+        filter: OperationLogFilter | None = None,
+        start: int = 0,
+        limit: int = 20,
         sort: str = "-op_time",
     ) -> OperationLogResult:
         spec = filter or OperationLogFilter()
         filters = {
-            "op_type": spec.op_type, "op_target": spec.op_target, "operator": spec.operator,
-            "business_id": spec.bk_biz_id, "inst_id": spec.inst_id, "ext_key": spec.ext_key,
+            "op_type": spec.op_type,
+            "op_target": spec.op_target,
+            "operator": spec.operator,
+            "business_id": spec.bk_biz_id,
+            "inst_id": spec.inst_id,
+            "ext_key": spec.ext_key,
         }
         total, rows = await search_operation_log(
-            info.context.caller, filters={k: v for k, v in filters.items() if v is not None},
-            start=start, limit=limit, sort=sort, time_from=spec.time_from, time_to=spec.time_to,
+            info.context.caller,
+            filters={k: v for k, v in filters.items() if v is not None},
+            start=start,
+            limit=limit,
+            sort=sort,
+            time_from=spec.time_from,
+            time_to=spec.time_to,
         )
         return OperationLogResult(count=total, items=[OperationLogEntryType.from_row(r) for r in rows])

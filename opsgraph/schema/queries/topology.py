@@ -56,7 +56,9 @@ class OffsetPageInput:
     sort: str | None = strawberry.field(default=None, description="A property id; '-' prefix = descending.")
 
 
-@strawberry.input(description="One condition; `field` is a property id, `operator` a bk operator ($eq, $ne/$neq, $in…).")
+@strawberry.input(
+    description="One condition; `field` is a property id, `operator` a bk operator ($eq, $ne/$neq, $in…)."
+)
 class ConditionInput:
     field: str
     operator: str
@@ -169,7 +171,7 @@ async def _resolve_node(info: Info, type_name: str, key: int) -> Node | None:
     row = await loader.load(key)
     if row is None or (business_key is not None and not principal.can(row[business_key])):
         return None
-    return build(row)  # type: ignore[no-any-return]
+    return build(row)
 
 
 @strawberry.type
@@ -192,11 +194,17 @@ class TopologyQuery:
     ) -> Connection[BusinessType]:
         spec = filter or BusinessFilter()
         query = business_actions.visible_businesses(
-            info.context.caller, name=spec.name, name_contains=spec.name_contains,
+            info.context.caller,
+            name=spec.name,
+            name_contains=spec.name_contains,
             include_disabled=spec.include_disabled,
         )
         return await connection_from_query(
-            query, first=first, after=after, maximum=info.context.settings.max_page_size, build=BusinessType.from_row
+            query,
+            first=first,
+            after=after,
+            maximum=info.context.settings.max_page_size,
+            build=BusinessType.from_row,
         )
 
     @strawberry.field
@@ -220,38 +228,58 @@ class TopologyQuery:
             ),
         )
         return await connection_from_query(
-            query, first=first, after=after, maximum=info.context.settings.max_page_size, build=HostType.from_row
+            query,
+            first=first,
+            after=after,
+            maximum=info.context.settings.max_page_size,
+            build=HostType.from_row,
         )
 
     @strawberry.field
     async def cloud_areas(self, info: Info, first: int, after: str | None = None) -> Connection[CloudAreaType]:
         info.context.caller  # noqa: B018 - any authenticated caller may list cloud areas
         return await connection_from_query(
-            CloudArea.all(), first=first, after=after, maximum=info.context.settings.max_page_size,
+            CloudArea.all(),
+            first=first,
+            after=after,
+            maximum=info.context.settings.max_page_size,
             build=CloudAreaType.from_row,
         )
 
     @strawberry.field(description="bk search_business: equality conditions, offset paging.")
     async def search_businesses(self, info: Info, input: SearchInput) -> BusinessSearchResult:
         total, rows = await business_actions.search_businesses(
-            info.context.caller, equals=_equals(input.equals), start=input.page.start, limit=input.page.limit,
-            sort=input.page.sort, include_disabled=input.include_disabled,
+            info.context.caller,
+            equals=_equals(input.equals),
+            start=input.page.start,
+            limit=input.page.limit,
+            sort=input.page.sort,
+            include_disabled=input.include_disabled,
         )
         return BusinessSearchResult(count=total, items=[BusinessType.from_row(r) for r in rows])
 
     @strawberry.field(description="bk search_set within one business.")
     async def search_sets(self, info: Info, input: SearchInput) -> SetSearchResult:
         total, rows = await set_actions.search_sets(
-            info.context.caller, _required_business(input.business_id), equals=_equals(input.equals),
-            start=input.page.start, limit=input.page.limit, sort=input.page.sort,
+            info.context.caller,
+            _required_business(input.business_id),
+            equals=_equals(input.equals),
+            start=input.page.start,
+            limit=input.page.limit,
+            sort=input.page.sort,
         )
         return SetSearchResult(count=total, items=[SetType.from_row(r) for r in rows])
 
     @strawberry.field(description="bk search_module within one business (optionally one set).")
     async def search_modules(self, info: Info, input: SearchInput) -> ModuleSearchResult:
         total, rows = await module_actions.search_modules(
-            info.context.caller, _required_business(input.business_id), optional_pk(input.set_id, "Set"),
-            equals=_equals(input.equals), start=input.page.start, limit=input.page.limit, sort=input.page.sort,
+            info.context.caller,
+            _required_business(input.business_id),
+            optional_pk(input.set_id, "Set"),
+            equals=_equals(input.equals),
+            start=input.page.start,
+            limit=input.page.limit,
+            sort=input.page.sort,
         )
         return ModuleSearchResult(count=total, items=[ModuleType.from_row(r) for r in rows])
 
@@ -263,8 +291,13 @@ class TopologyQuery:
         ]
         ip_filter = IpFilter(input.ip.ips, input.ip.exact, input.ip.inner, input.ip.outer) if input.ip else None
         total, rows = await search_hosts(
-            info.context.caller, business_id=optional_pk(input.business_id, "Business"), clauses=clauses,
-            ip_filter=ip_filter, start=input.page.start, limit=input.page.limit, sort=input.page.sort,
+            info.context.caller,
+            business_id=optional_pk(input.business_id, "Business"),
+            clauses=clauses,
+            ip_filter=ip_filter,
+            start=input.page.start,
+            limit=input.page.limit,
+            sort=input.page.sort,
         )
         info.context.loaders.prime_many(info.context.loaders.host, rows)
         return HostSearchResult(count=total, items=[HostType.from_row(r) for r in rows])
@@ -282,4 +315,3 @@ class TopologyQuery:
     def mainline_objects(self, info: Info) -> list[MainlineObject]:
         info.context.caller  # noqa: B018 - authentication required
         return _MAINLINE
-

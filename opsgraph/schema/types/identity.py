@@ -40,8 +40,16 @@ class OperationLogEntryType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OperationLogEntryType:
         return cls(
-            id=row["id"], op_type=row["op_type"], op_target=row["op_target"], op_desc=row["op_desc"],
-            operator=row["operator"], app_code=row["app_code"], bk_biz_id=row["business_id"],
-            inst_id=row["inst_id"], ext_key=row["ext_key"], pre_data=row["pre_data"],
-            cur_data=row["cur_data"], op_time=row["op_time"],
+            id=row["id"],
+            op_type=row["op_type"],
+            op_target=row["op_target"],
+            op_desc=row["op_desc"],
+            operator=row["operator"],
+            app_code=row["app_code"],
+            bk_biz_id=row["business_id"],
+            inst_id=row["inst_id"],
+            ext_key=row["ext_key"],
+            pre_data=row["pre_data"],
+            cur_data=row["cur_data"],
+            op_time=row["op_time"],
         )

@@ -38,7 +38,11 @@ class CloudAreaType(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> CloudAreaType:
-        return cls(id=strawberry.ID(encode_global_id("CloudArea", row["id"])), bk_cloud_id=row["id"], name=row["name"])
+        return cls(
+            id=strawberry.ID(encode_global_id("CloudArea", row["id"])),
+            bk_cloud_id=row["id"],
+            name=row["name"],
+        )
 
 
 @strawberry.type(name="Business")
@@ -84,7 +88,7 @@ class BusinessType(Node):
 
     @strawberry.field(description="Every property by bk property id, custom attributes included.")
     def properties(self) -> JSON:
-        return row_to_properties("biz", self.row)
+        return JSON(row_to_properties("biz", self.row))
 
     @strawberry.field
     async def sets(
@@ -139,7 +143,7 @@ class SetType(Node):
 
     @strawberry.field
     def properties(self) -> JSON:
-        return row_to_properties("set", self.row)
+        return JSON(row_to_properties("set", self.row))
 
     @strawberry.field
     async def business(self, info: Info) -> BusinessType:
@@ -186,7 +190,7 @@ class ModuleType(Node):
 
     @strawberry.field
     def properties(self) -> JSON:
-        return row_to_properties("module", self.row)
+        return JSON(row_to_properties("module", self.row))
 
     @strawberry.field
     async def set(self, info: Info) -> SetType:
@@ -253,7 +257,7 @@ class HostType(Node):
 
     @strawberry.field
     def properties(self) -> JSON:
-        return row_to_properties("host", self.row)
+        return JSON(row_to_properties("host", self.row))
 
     @strawberry.field
     async def business(self, info: Info) -> BusinessType:

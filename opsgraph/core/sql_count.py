@@ -1,0 +1,62 @@
+"""Counting SQL statements per request, for query-count tests and benchmarks.
+
+Off unless `OPSGRAPH_DEBUG_SQL_COUNT=1`: then each HTTP response carries `X-SQL-Count`. Tortoise
+logs every statement on `tortoise.db_client` at DEBUG; a handler counts them into a per-request
+box held in a context variable (tasks spawned by the request, e.g. DataLoader batches, inherit it).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_DB_LOGGER = "tortoise.db_client"
+
+
+@dataclass
+class _Box:
+    count: int = 0
+
+
+_current: ContextVar[_Box | None] = ContextVar("opsgraph_sql_count", default=None)
+
+
+class _CountingHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        box = _current.get()
+        if box is not None and record.msg != "Created connection %s with params: filename=%s %s":
+            box.count += 1
+
+
+def install_sql_counter() -> None:
+    logger = logging.getLogger(_DB_LOGGER)
+    if not any(isinstance(h, _CountingHandler) for h in logger.handlers):
+        logger.addHandler(_CountingHandler())
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+
+
+class SqlCountMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        install_sql_counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        box = _Box()
+        token = _current.set(box)
+
+        async def send_with_count(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-sql-count", str(box.count).encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_count)
+        finally:
+            _current.reset(token)

@@ -1,0 +1,1 @@
+"""Test harness: a real `opsgraph serve` process per database backend, driven over HTTP."""
