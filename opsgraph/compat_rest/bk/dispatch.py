@@ -119,8 +119,12 @@ def _refused(exc: OpsGraphError, route: BkRoute, request_id: str) -> Response:
             exc_info=exc,
         )
         return _busy(route.envelope, request_id)
-    logger.debug("bk %s.%s refused (request %s): %s %s", route.system, route.name, request_id, exc.code, exc.message)
-    return envelope_response(error_body(exc, style=route.envelope, request_id=request_id), request_id=request_id)
+    logger.debug(
+        "bk %s.%s refused (request %s): %s %s", route.system, route.name, request_id, exc.code, exc.message
+    )
+    return envelope_response(
+        error_body(exc, style=route.envelope, request_id=request_id), request_id=request_id
+    )
 
 
 def _busy(style: EnvelopeStyle, request_id: str) -> Response:

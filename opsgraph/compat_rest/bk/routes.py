@@ -9,14 +9,14 @@ Example (a made-up row, next to a `demo_business.graphql` file in the same packa
 
     BK_ROUTES.add(BkRoute(
         system="demo", name="get_business_name", methods=frozenset({"GET", "POST"}),
-        operation="demo_business.graphql", package=__package__,
+        operation="demo_business.graphql", package=__name__,
         to_variables=lambda params, principal: {"id": params.get_int("bk_biz_id")},
         to_data=lambda data, params: {"bk_biz_name": data["business"]["name"]},
     ))
 
     @BK_ROUTES.handler("demo", "count_things", envelope="bk_error_code")
     async def count_things(params: Params, principal: Principal, settings: Settings) -> dict[str, int]:
-        first = await run_operation(load_operation(__package__, "a.graphql"), {}, principal, settings)
+        first = await run_operation(load_operation(__name__, "a.graphql"), {}, principal, settings)
         ...
 """
 
@@ -45,8 +45,8 @@ _OPERATION_FILE_SUFFIX = ".graphql"
 
 @dataclass(frozen=True, kw_only=True)
 class BkRoute:
-    """One endpoint. `operation` is a `.graphql` filename in `package` (pass `__package__` or
-    `__name__`) or the document text itself. `to_data` may return a `BkReply` to set result/message."""
+    """One endpoint. `operation` is a `.graphql` filename in `package` (pass `__name__`; a module
+    means its own package) or the document text itself. `to_data` may return a `BkReply`."""
 
     system: str
     name: str

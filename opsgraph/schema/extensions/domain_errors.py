@@ -30,7 +30,8 @@ class DomainErrors(MaskErrors):
             if original.field:
                 extensions["field"] = original.field
             return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, None, extensions)
-        if original is None:
+        if original is None or isinstance(original, GraphQLError):
+            # Variable coercion wraps the caller's bad value in a GraphQLError: still their mistake.
             if error.extensions and "code" in error.extensions:
                 return error
             extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION"}
