@@ -22,8 +22,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from opsgraph.compat_rest import rest_routes
 from opsgraph.core.db import close_database, open_database
 from opsgraph.core.errors import AuthenticationError
+from opsgraph.core.events import event_bus
 from opsgraph.core.settings import Settings, get_settings
 from opsgraph.core.sql_count import SqlCountMiddleware
+from opsgraph.executors.callbacks import wait_for_callbacks
+from opsgraph.executors.queue import InProcessQueue, install_queue
+from opsgraph.executors.recovery import resolve_interrupted_tasks
+from opsgraph.executors.runner import TaskRunner
+from opsgraph.executors.ssh import DatabaseHostKeyStore
 from opsgraph.resolvers.identity import principal_from_token
 from opsgraph.resolvers.topology.bootstrap import ensure_builtin_records
 from opsgraph.schema import schema
@@ -92,9 +98,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_database(settings.database_url)
         await ensure_builtin_records()
+        queue = InProcessQueue(
+            TaskRunner(settings, event_bus, DatabaseHostKeyStore(strict=settings.ssh_strict_host_keys))
+        )
+        install_queue(queue)
+        _, pending = await resolve_interrupted_tasks(settings, event_bus)
+        for task_id in pending:
+            await queue.submit(task_id)
         try:
             yield
         finally:
+            await queue.drain()
+            await wait_for_callbacks(timeout=5)
+            install_queue(None)
             await close_database()
 
     graphql_app = OpsGraphGraphQL(settings)

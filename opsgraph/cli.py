@@ -64,7 +64,7 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> str:
         return f"created user {user.username}{' (superuser)' if user.is_superuser else ''}"
 
     async def create_app() -> str:
-        app = await identity.create_app(args.code, args.secret, skip_user_auth=args.skip_user_auth)
+        app = await identity.create_app(args.code, args.secret, settings, skip_user_auth=args.skip_user_auth)
         return f"created app {app.code}{' (may skip user auth)' if app.skip_user_auth else ''}"
 
     async def token() -> str:
@@ -100,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("tortoise").setLevel(logging.WARNING)
+    # asyncssh logs every command line at INFO, script content included: keep secrets out of logs.
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
     try:
         settings = get_settings()
         if args.command == "serve":

@@ -19,6 +19,8 @@ MODEL_MODULES = [
     "opsgraph.models.topology",
     "opsgraph.models.identity",
     "opsgraph.models.audit",
+    "opsgraph.models.jobs",
+    "opsgraph.models.tasks",
 ]
 SQLITE_PRAGMAS = "journal_mode=WAL&busy_timeout=5000&synchronous=NORMAL&foreign_keys=ON"
 

@@ -70,6 +70,14 @@ class Settings:
     token_ttl_seconds: int = 12 * 3600
     max_page_size: int = 500
     debug_sql_count: bool = False
+    ssh_default_port: int = 22
+    ssh_connect_timeout: float = 10.0
+    ssh_strict_host_keys: bool = False
+    runner_global_concurrency: int = 200
+    runner_task_concurrency: int = 100
+    max_log_bytes_per_host: int = 1024 * 1024
+    callback_attempts: int = 4
+    callback_timeout: float = 10.0
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -107,6 +115,14 @@ def load_settings() -> Settings:
         token_ttl_seconds=_env_int("TOKEN_TTL_SECONDS", 12 * 3600),
         max_page_size=_env_int("MAX_PAGE_SIZE", 500),
         debug_sql_count=_env_bool("DEBUG_SQL_COUNT"),
+        ssh_default_port=_env_int("SSH_DEFAULT_PORT", 22),
+        ssh_connect_timeout=float(_env_int("SSH_CONNECT_TIMEOUT", 10)),
+        ssh_strict_host_keys=_env_bool("SSH_STRICT_HOST_KEYS"),
+        runner_global_concurrency=_env_int("RUNNER_GLOBAL_CONCURRENCY", 200),
+        runner_task_concurrency=_env_int("RUNNER_TASK_CONCURRENCY", 100),
+        max_log_bytes_per_host=_env_int("MAX_LOG_BYTES_PER_HOST", 1024 * 1024),
+        callback_attempts=_env_int("CALLBACK_ATTEMPTS", 4),
+        callback_timeout=float(_env_int("CALLBACK_TIMEOUT", 10)),
     )
 
 

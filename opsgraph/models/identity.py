@@ -34,6 +34,8 @@ class App(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=128, unique=True)
     secret_hash = fields.CharField(max_length=256)
+    # Kept encrypted (not only hashed) because callbacks to the app are signed with its secret.
+    secret_encrypted = fields.TextField(default="")
     skip_user_auth = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

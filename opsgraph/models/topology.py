@@ -133,6 +133,7 @@ class Host(Model):
     bak_operator = fields.CharField(max_length=256, default="")
     comment = fields.CharField(max_length=1024, default="")
     import_from = fields.CharField(max_length=8, default="3")
+    ssh_port = fields.IntField(null=True)
     attributes: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from opsgraph.core.auth.passwords import hash_secret, verify_secret
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.auth.tokens import decode_token, issue_token
+from opsgraph.core.crypto import SecretBox
 from opsgraph.core.errors import AuthenticationError, Duplicate, NotFound, ValidationFailed
 from opsgraph.core.settings import Settings
 from opsgraph.models.identity import App, RevokedToken, Role, RoleName, User
@@ -94,13 +95,18 @@ async def create_user(username: str, password: str, *, superuser: bool = False) 
         raise Duplicate(f"user {username!r} already exists", field="username") from exc
 
 
-async def create_app(code: str, secret: str, *, skip_user_auth: bool = False) -> App:
+async def create_app(code: str, secret: str, settings: Settings, *, skip_user_auth: bool = False) -> App:
     if not code or len(code) > 128:
         raise ValidationFailed("app code must be 1–128 characters", field="code")
     if len(secret) < _MIN_PASSWORD:
         raise ValidationFailed(f"app secret must be at least {_MIN_PASSWORD} characters", field="secret")
     try:
-        return await App.create(code=code, secret_hash=hash_secret(secret), skip_user_auth=skip_user_auth)
+        return await App.create(
+            code=code,
+            secret_hash=hash_secret(secret),
+            secret_encrypted=SecretBox(settings.secret_key).encrypt(secret),
+            skip_user_auth=skip_user_auth,
+        )
     except IntegrityError as exc:
         raise Duplicate(f"app {code!r} already exists", field="code") from exc
 

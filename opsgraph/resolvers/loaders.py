@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
+from tortoise import connections
 from tortoise.models import Model
 
+from opsgraph.models.tasks import Task, TaskHostResult, TaskStep
 from opsgraph.models.topology import Business, CloudArea, Host, HostModule, Module, Set
 
 Row = dict[str, Any]
@@ -55,6 +57,50 @@ async def _module_ids_by_host(host_ids: list[int]) -> list[list[int]]:
     return [groups.get(pk, []) for pk in host_ids]
 
 
+async def latest_per_parent(
+    model: type[Model], parent_column: str, parent_ids: Sequence[int], *, limit: int, before_id: int | None
+) -> dict[int, list[Row]]:
+    """The newest `limit` rows of each parent in ONE statement (ROW_NUMBER() OVER a partition):
+    paging children of many parents without one query per parent. Identifiers are our own."""
+    connection = connections.get("default")
+    table = model._meta.db_table
+    values: list[Any] = [*parent_ids]
+    if before_id is not None:
+        values.append(before_id)
+    values.append(limit)
+    sqlite = connection.capabilities.dialect == "sqlite"
+    marks = [("?" if sqlite else f"${i + 1}") for i in range(len(values))]
+    parents = ", ".join(marks[: len(parent_ids)])
+    before_clause = f'AND "id" < {marks[len(parent_ids)]}' if before_id is not None else ""
+    sql = (
+        f'SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "{parent_column}" ORDER BY "id" DESC) AS "rn" '
+        f'FROM "{table}" WHERE "{parent_column}" IN ({parents}) {before_clause}) AS "ranked" '
+        f'WHERE "rn" <= {marks[-1]} ORDER BY "id" DESC'
+    )
+    rows = await connection.execute_query_dict(sql, values)
+    groups: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        row.pop("rn", None)
+        groups[int(row[parent_column])].append(_decode_row(model, row))
+    return groups
+
+
+def _decode_row(model: type[Model], row: Row) -> Row:
+    """Raw rows carry database types (JSON text, SQLite datetimes as text): convert like `.values()`."""
+    for name, column in model._meta.fields_db_projection.items():
+        if column in row and row[column] is not None:
+            row[column] = model._meta.fields_map[name].to_python_value(row[column])
+    return row
+
+
+def windowed_loader(model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
+    async def batch(parent_ids: list[int]) -> list[list[Row]]:
+        groups = await latest_per_parent(model, parent_column, parent_ids, limit=limit, before_id=before_id)
+        return [groups.get(pk, []) for pk in parent_ids]
+
+    return DataLoader(batch, max_batch_size=1000)
+
+
 class Loaders:
     """Created once per request (never shared between principals)."""
 
@@ -69,7 +115,19 @@ class Loaders:
         self.modules_by_business = _grouped_loader(Module, "business_id")
         self.hosts_by_business = _grouped_loader(Host, "business_id")
         self.hosts_by_module = DataLoader(_hosts_by_module, max_batch_size=5000)
+        self.task = _by_id_loader(Task)
+        self.task_step = _by_id_loader(TaskStep)
+        self.steps_by_task = _grouped_loader(TaskStep, "task_id", order="position")
+        self.results_by_step = _grouped_loader(TaskHostResult, "step_id")
+        self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
         self.module_ids_by_host = DataLoader(_module_ids_by_host, max_batch_size=5000)
+
+    def newest(self, model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
+        """One loader per (relationship, page size, cursor): siblings asking the same page share a batch."""
+        key = (model.__name__, parent_column, limit, before_id)
+        if key not in self._windowed:
+            self._windowed[key] = windowed_loader(model, parent_column, limit, before_id)
+        return self._windowed[key]
 
     def prime_many(self, loader: DataLoader, rows: Iterable[Row]) -> None:
         for row in rows:

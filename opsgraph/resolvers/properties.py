@@ -72,6 +72,7 @@ PROPERTY_COLUMNS: dict[str, dict[str, str]] = {
         "bk_bak_operator": "bak_operator",
         "bk_comment": "comment",
         "import_from": "import_from",
+        "ssh_port": "ssh_port",
         "create_time": "created_at",
         "last_time": "updated_at",
     },
@@ -87,7 +88,7 @@ READ_ONLY_PROPERTIES: dict[str, frozenset[str]] = {
 
 # Columns whose values are integers, for coercing condition values ("3" → 3).
 INTEGER_COLUMNS = frozenset(
-    {"id", "business_id", "set_id", "parent_id", "default", "capacity", "cloud_area_id", "cpu", "mem", "disk"}
+    {"id", "business_id", "set_id", "parent_id", "default", "capacity", "cloud_area_id", "cpu", "mem", "disk", "ssh_port"}
 )
 
 

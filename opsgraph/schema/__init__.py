@@ -26,19 +26,29 @@ from opsgraph.schema.mutations.business import BusinessMutations
 from opsgraph.schema.mutations.hosts import HostMutations
 from opsgraph.schema.mutations.identity import IdentityMutations
 from opsgraph.schema.mutations.sets_modules import SetModuleMutations
+from opsgraph.schema.mutations.tasks import TaskMutations
 from opsgraph.schema.mutations.transfers import TransferMutations
 from opsgraph.schema.queries.identity import IdentityQuery
+from opsgraph.schema.queries.tasks import TaskQuery
 from opsgraph.schema.queries.topology import TopologyQuery
+from opsgraph.schema.subscriptions.tasks import TaskSubscription
 from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType, ModuleType, SetType
 
 
 @strawberry.type
-class Query(TopologyQuery, IdentityQuery):
+class Query(TopologyQuery, IdentityQuery, TaskQuery):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutations, BusinessMutations, SetModuleMutations, HostMutations, TransferMutations):
+class Mutation(
+    IdentityMutations, BusinessMutations, SetModuleMutations, HostMutations, TransferMutations, TaskMutations
+):
+    pass
+
+
+@strawberry.type
+class Subscription(TaskSubscription):
     pass
 
 
@@ -57,6 +67,7 @@ def build_schema() -> strawberry.Schema:
     return OpsGraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

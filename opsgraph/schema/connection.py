@@ -84,26 +84,46 @@ def _build(
 
 
 def connection_from_rows(
-    rows: Sequence[Row], *, first: int, after: str | None, maximum: int, build: Callable[[Row], T]
+    rows: Sequence[Row],
+    *,
+    first: int,
+    after: str | None,
+    maximum: int,
+    build: Callable[[Row], T],
+    descending: bool = False,
+    total: int | None = None,
 ) -> Connection[T]:
-    """Page a list already in memory (rows sorted by id)."""
+    """Page a list already in memory (rows sorted by id, ascending or descending)."""
     check_first(first, maximum)
     after_id = decode_cursor(after)
-    remaining = [row for row in rows if after_id is None or row["id"] > after_id]
+    if after_id is None:
+        remaining = list(rows)
+    elif descending:
+        remaining = [row for row in rows if row["id"] < after_id]
+    else:
+        remaining = [row for row in rows if row["id"] > after_id]
 
     async def count() -> int:
-        return len(rows)
+        return len(rows) if total is None else total
 
     return _build(remaining[: first + 1], first, build, count)
 
 
 async def connection_from_query(
-    query: QuerySet[Any], *, first: int, after: str | None, maximum: int, build: Callable[[Row], T]
+    query: QuerySet[Any],
+    *,
+    first: int,
+    after: str | None,
+    maximum: int,
+    build: Callable[[Row], T],
+    descending: bool = False,
 ) -> Connection[T]:
     check_first(first, maximum)
     after_id = decode_cursor(after)
-    page_query = query.filter(id__gt=after_id) if after_id is not None else query
-    rows = await page_query.order_by("id").limit(first + 1).values()
+    page_query = query
+    if after_id is not None:
+        page_query = query.filter(id__lt=after_id) if descending else query.filter(id__gt=after_id)
+    rows = await page_query.order_by("-id" if descending else "id").limit(first + 1).values()
 
     async def count() -> int:
         return await query.count()

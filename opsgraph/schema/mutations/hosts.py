@@ -28,6 +28,7 @@ class HostPropertiesInput:
     bak_operator: str | None = strawberry.UNSET
     comment: str | None = strawberry.UNSET
     import_from: str | None = strawberry.UNSET
+    ssh_port: int | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,10 +13,15 @@ from strawberry.types import Info
 
 from opsgraph.core.ids import encode_global_id
 from opsgraph.resolvers.properties import row_to_properties
-from opsgraph.schema.connection import Connection, connection_from_rows
+from opsgraph.schema.connection import Connection, check_first, connection_from_rows, decode_cursor
 from opsgraph.schema.types.node import Node
 
+if TYPE_CHECKING:
+    from opsgraph.schema.types.tasks import TaskHostResultType, TaskType
+
 Row = dict[str, Any]
+TaskRef = Annotated["TaskType", strawberry.lazy("opsgraph.schema.types.tasks")]
+TaskHostResultRef = Annotated["TaskHostResultType", strawberry.lazy("opsgraph.schema.types.tasks")]
 
 
 @strawberry.enum(description="Built-in modules of a business's idle pool set (bk-cmdb `default`).")
@@ -29,6 +34,23 @@ class BuiltinModuleKind(Enum):
 
 def _max_page(info: Info) -> int:
     return int(info.context.settings.max_page_size)
+
+
+async def _newest_children(
+    info: Info, model: Any, parent_column: str, parent_id: int, first: int, after: str | None, build: Any
+) -> Any:
+    """A newest-first page of one parent's children, batched with its siblings' pages (one query)."""
+    check_first(first, _max_page(info))
+    before_id = decode_cursor(after)
+    loader = info.context.loaders.newest(model, parent_column, first + 1, before_id)
+    rows = await loader.load(parent_id)
+
+    async def count() -> int:
+        return int(await model.filter(**{parent_column: parent_id}).count())
+
+    page = connection_from_rows(rows, first=first, after=None, maximum=_max_page(info), build=build, descending=True)
+    page.count_rows = count
+    return page
 
 
 @strawberry.type(name="CloudArea")
@@ -108,6 +130,13 @@ class BusinessType(Node):
     async def hosts(self, info: Info, first: int, after: str | None = None) -> Connection[HostType]:
         rows = await info.context.loaders.hosts_by_business.load(self.bk_biz_id)
         return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=HostType.from_row)
+
+    @strawberry.field(description="The business's tasks, newest first.")
+    async def tasks(self, info: Info, first: int, after: str | None = None) -> Connection[TaskRef]:
+        from opsgraph.models.tasks import Task
+        from opsgraph.schema.types.tasks import TaskType
+
+        return await _newest_children(info, Task, "business_id", self.bk_biz_id, first, after, TaskType.from_row)
 
 
 @strawberry.type(name="Set")
@@ -224,6 +253,7 @@ class HostType(Node):
     operator: str
     bak_operator: str
     comment: str
+    ssh_port: int | None = strawberry.field(description="SSH port; null means OPSGRAPH_SSH_DEFAULT_PORT.")
     attributes: JSON
     created_at: datetime
     updated_at: datetime
@@ -249,6 +279,7 @@ class HostType(Node):
             operator=row["operator"],
             bak_operator=row["bak_operator"],
             comment=row["comment"],
+            ssh_port=row["ssh_port"],
             attributes=row["attributes"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -270,6 +301,15 @@ class HostType(Node):
     @strawberry.field(description="Every module the host is in (one or more, all in its business).")
     async def modules(self, info: Info) -> list[ModuleType]:
         return [ModuleType.from_row(row) for row in await info.context.loaders.modules_of_host(self.bk_host_id)]
+
+    @strawberry.field(description="This host's results in tasks, newest first.")
+    async def task_results(self, info: Info, first: int, after: str | None = None) -> Connection[TaskHostResultRef]:
+        from opsgraph.models.tasks import TaskHostResult
+        from opsgraph.schema.types.tasks import TaskHostResultType
+
+        return await _newest_children(
+            info, TaskHostResult, "host_id", self.bk_host_id, first, after, TaskHostResultType.from_row
+        )
 
     @strawberry.field(description="The sets of the host's modules, each once.")
     async def sets(self, info: Info) -> list[SetType]:

@@ -1,0 +1,109 @@
+"""Telling the caller a task ended: POST to its callback URL.
+
+Better than bk-job's single retry: up to `callback_attempts` tries with exponential backoff, a
+signature header (HMAC-SHA256 of timestamp + body with the calling app's secret), and the outcome
+recorded on the task (`callback_status`, `callback_attempts`, `callback_error`).
+
+The body depends on who asked: a renderer is registered per protocol (the BlueKing `job` paths
+register "bk_job" for bk-job's callback_protocol); the default is OpsGraph's own shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from opsgraph.core.crypto import SecretBox
+from opsgraph.core.settings import Settings
+from opsgraph.models.identity import App
+from opsgraph.models.tasks import Task, TaskStep
+
+log = logging.getLogger("opsgraph.callbacks")
+
+Renderer = Callable[[Task, list[TaskStep]], dict[str, Any]]
+SIGNATURE_HEADER = "X-OpsGraph-Signature"
+TIMESTAMP_HEADER = "X-OpsGraph-Timestamp"
+
+
+def _default_body(task: Task, steps: list[TaskStep]) -> dict[str, Any]:
+    return {
+        "taskId": task.id,
+        "kind": str(task.kind),
+        "status": str(task.status),
+        "error": task.error,
+        "steps": [{"stepId": s.id, "position": s.position, "status": str(s.status)} for s in steps],
+    }
+
+
+RENDERERS: dict[str, Renderer] = {"opsgraph": _default_body}
+_pending: set[asyncio.Task[None]] = set()
+
+
+def register_renderer(protocol: str, renderer: Renderer) -> None:
+    RENDERERS[protocol] = renderer
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def schedule_callback(task_id: int, settings: Settings) -> None:
+    """Fire and forget (tracked, so shutdown can wait): the runner's slot is not held meanwhile."""
+    job = asyncio.create_task(deliver_callback(task_id, settings))
+    _pending.add(job)
+    job.add_done_callback(_pending.discard)
+
+
+async def wait_for_callbacks(timeout: float) -> None:
+    if _pending:
+        await asyncio.wait(list(_pending), timeout=timeout)
+
+
+async def deliver_callback(
+    task_id: int, settings: Settings, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> None:
+    task = await Task.get_or_none(id=task_id)
+    if task is None or not task.callback_url:
+        return
+    steps = list(await TaskStep.filter(task_id=task_id).order_by("position"))
+    renderer = RENDERERS.get(str(task.params.get("callback_protocol") or "opsgraph"), _default_body)
+    body = json.dumps(renderer(task, steps), separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json"}
+    app = await App.get_or_none(code=task.app_code) if task.app_code else None
+    error = ""
+    async with httpx.AsyncClient(timeout=settings.callback_timeout, follow_redirects=False) as client:
+        for attempt in range(1, settings.callback_attempts + 1):
+            timestamp = str(int(time.time()))
+            headers[TIMESTAMP_HEADER] = timestamp
+            if app is not None and app.secret_encrypted:
+                headers[SIGNATURE_HEADER] = sign(
+                    SecretBox(settings.secret_key).decrypt(app.secret_encrypted), timestamp, body
+                )
+            try:
+                response = await client.post(task.callback_url, content=body, headers=headers)
+                if 200 <= response.status_code < 300:
+                    await _record(task_id, "DELIVERED", attempt, "")
+                    return
+                error = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            await _record(task_id, "RETRYING", attempt, error)
+            if attempt < settings.callback_attempts:
+                await sleep(min(2 ** (attempt - 1), 30))
+    log.warning("callback for task %s gave up after %s attempts: %s", task_id, settings.callback_attempts, error)
+    await _record(task_id, "FAILED", settings.callback_attempts, error)
+
+
+async def _record(task_id: int, status: str, attempts: int, error: str) -> None:
+    await Task.filter(id=task_id).update(
+        callback_status=status, callback_attempts=attempts, callback_error=error[:1024]
+    )

@@ -1,0 +1,215 @@
+"""Persist every state change, then announce it.
+
+One `TaskRecorder` per running task allocates the per-task event numbers (`seq`) and writes
+status changes and their events in one transaction. Log lines are buffered per host and
+flushed in batches (every `flush_interval` or `flush_lines`), so 200 hosts printing do not mean
+200 writes per line — SQLite has one writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from opsgraph.core.events import EventBus
+from opsgraph.models.tasks import EventKind, Task, TaskEvent, TaskHostResult, TaskStatus, TaskStep
+
+
+def now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+@dataclass
+class _LogBuffer:
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (stream, line)
+    size: int = 0
+
+
+class TaskRecorder:
+    def __init__(
+        self,
+        task: Task,
+        bus: EventBus,
+        *,
+        max_log_bytes: int,
+        flush_interval: float = 0.2,
+        flush_lines: int = 500,
+    ) -> None:
+        self.task = task
+        self.bus = bus
+        self.max_log_bytes = max_log_bytes
+        self.flush_interval = flush_interval
+        self.flush_lines = flush_lines
+        self._seq = task.last_seq
+        self._lock = asyncio.Lock()
+        self._logs: dict[int, _LogBuffer] = {}
+        self._results: dict[int, TaskHostResult] = {}
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- events ---------------------------------------------------------------------------------------------
+
+    async def _write(self, rows: list[tuple[EventKind, dict[str, Any]]], apply: Any = None) -> None:
+        """Apply row updates and insert events atomically; publish only after the commit."""
+        async with self._lock:
+            first = self._seq + 1
+            self._seq += len(rows)
+            events = [
+                TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload)
+                for i, (kind, payload) in enumerate(rows)
+            ]
+            async with in_transaction():
+                if apply is not None:
+                    await apply()
+                await TaskEvent.bulk_create(events)
+                await Task.filter(id=self.task.id).update(last_seq=self._seq)
+            stamp = now().isoformat()
+            for event in events:
+                self.bus.publish(
+                    self.task.id,
+                    {"seq": event.seq, "kind": str(event.kind), "payload": event.payload, "at": stamp},
+                )
+
+    async def task_status(self, status: TaskStatus, *, error: str = "") -> None:
+        task = self.task
+        task.status = status
+        if status == TaskStatus.RUNNING:
+            task.started_at = task.started_at or now()
+            task.finished_at = None
+        if status in {TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.ABNORMAL}:
+            task.finished_at = now()
+        if error:
+            task.error = error[:1024]
+
+        async def apply() -> None:
+            await task.save(update_fields=["status", "started_at", "finished_at", "error"])
+
+        await self._write([(EventKind.TASK_STATUS, {"status": str(status), "error": task.error})], apply)
+
+    async def step_status(self, step: TaskStep, status: TaskStatus) -> None:
+        step.status = status
+        if status == TaskStatus.RUNNING:
+            step.started_at = now()
+            step.finished_at = None
+        elif status != TaskStatus.PENDING:
+            step.finished_at = now()
+
+        async def apply() -> None:
+            await step.save(update_fields=["status", "started_at", "finished_at"])
+
+        payload = {"stepId": step.id, "position": step.position, "status": str(status)}
+        await self._write([(EventKind.STEP_STATUS, payload)], apply)
+
+    async def host_status(
+        self,
+        result: TaskHostResult,
+        status: TaskStatus,
+        *,
+        exit_code: int | None = None,
+        failure: str = "",
+        error: str = "",
+    ) -> None:
+        await self.flush_logs(result.id)
+        result.status = status
+        if status == TaskStatus.RUNNING:
+            result.started_at = now()
+            result.finished_at = None
+            result.exit_code = None
+            result.failure = ""
+            result.error = ""
+        else:
+            result.finished_at = now()
+            result.exit_code = exit_code
+            result.failure = failure
+            result.error = error[:1024]
+
+        async def apply() -> None:
+            await result.save(update_fields=["status", "exit_code", "failure", "error", "started_at", "finished_at"])
+
+        payload = {
+            "stepId": result.step_id,
+            "hostId": result.host_id,
+            "ip": result.ip,
+            "status": str(status),
+            "exitCode": exit_code,
+            "failure": failure,
+            "error": result.error,
+        }
+        await self._write([(EventKind.HOST_STATUS, payload)], apply)
+
+    # -- logs -----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._flusher = asyncio.create_task(self._flush_periodically())
+
+    async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+            self._flusher = None
+        await self.flush_logs()
+
+    async def log(self, result: TaskHostResult, stream: str, line: str) -> None:
+        buffer = self._logs.setdefault(result.id, _LogBuffer())
+        self._results[result.id] = result
+        buffer.lines.append((stream, line))
+        buffer.size += 1
+        if buffer.size >= self.flush_lines:
+            await self.flush_logs(result.id)
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            await self.flush_logs()
+
+    async def flush_logs(self, result_id: int | None = None) -> None:
+        ids = [result_id] if result_id is not None else list(self._logs)
+        pending = [(rid, self._logs.pop(rid)) for rid in ids if rid in self._logs and self._logs[rid].lines]
+        if not pending:
+            return
+        rows: list[tuple[EventKind, dict[str, Any]]] = []
+        updates: list[TaskHostResult] = []
+        for rid, buffer in pending:
+            result = self._results[rid]
+            text = "".join(f"{line}\n" for _, line in buffer.lines)
+            room = self.max_log_bytes - result.log_size
+            encoded = text.encode()
+            if room <= 0:
+                if result.log_truncated:
+                    continue  # already said so; lines past the cap are neither stored nor streamed
+                result.log_truncated = True
+                buffer.lines = []
+            elif len(encoded) > room:
+                result.log += encoded[:room].decode(errors="ignore")
+                result.log_size = self.max_log_bytes
+                result.log_truncated = True
+            else:
+                result.log += text
+                result.log_size += len(encoded)
+            updates.append(result)
+            rows.append(
+                (
+                    EventKind.LOG,
+                    {
+                        "stepId": result.step_id,
+                        "hostId": result.host_id,
+                        "ip": result.ip,
+                        "lines": [{"stream": s, "text": t} for s, t in buffer.lines],
+                        "truncated": result.log_truncated,
+                    },
+                )
+            )
+
+        if not rows:
+            return
+
+        async def apply() -> None:
+            for result in updates:
+                await TaskHostResult.filter(id=result.id).update(
+                    log=result.log, log_size=result.log_size, log_truncated=result.log_truncated
+                )
+
+        await self._write(rows, apply)

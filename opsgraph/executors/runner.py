@@ -1,0 +1,258 @@
+"""The runner: executes one task's steps in order, fanning out over hosts.
+
+- concurrency is bounded per task and globally (one semaphore shared by every task);
+- each host gets one SSH connection for the whole task (SessionPool);
+- every failure becomes a precise per-host reason; a failed step stops the task, as in bk-job;
+- cancel is cooperative and immediate: running commands are killed remotely, queued hosts are
+  marked CANCELLED without connecting;
+- a retry re-runs only the hosts that did not succeed, then carries on with the next steps;
+- whatever happens, the task ends in a final status: an unexpected error makes it ABNORMAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from opsgraph.core.crypto import SecretBox
+from opsgraph.core.events import EventBus
+from opsgraph.core.settings import Settings
+from opsgraph.executors.callbacks import schedule_callback
+from opsgraph.executors.file_step import SourceCache, push_files
+from opsgraph.executors.recorder import TaskRecorder
+from opsgraph.executors.script_step import UnsupportedLanguage, run_script
+from opsgraph.executors.sessions import SessionPool
+from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshTarget
+from opsgraph.models.jobs import Account, AccountAuth, ScriptLanguage, StepKind
+from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
+from opsgraph.models.topology import Host
+
+log = logging.getLogger("opsgraph.runner")
+
+
+@dataclass
+class _StepContext:
+    task: Task
+    step: TaskStep
+    recorder: TaskRecorder
+    pool: SessionPool
+    cancel: asyncio.Event
+    targets: dict[int, SshTarget]
+    sources: SourceCache | None = None
+
+
+class TaskRunner:
+    def __init__(self, settings: Settings, bus: EventBus, keys: HostKeyStore) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.keys = keys
+        self.global_slots = asyncio.Semaphore(settings.runner_global_concurrency)
+        self.secrets = SecretBox(settings.secret_key)
+
+    async def run(self, task_id: int, cancel: asyncio.Event, confirm: asyncio.Event) -> None:
+        task = await Task.get_or_none(id=task_id)
+        if task is None or task.status in FINISHED_STATUSES:
+            return
+        recorder = TaskRecorder(task, self.bus, max_log_bytes=self.settings.max_log_bytes_per_host)
+        pool = SessionPool(self.keys, connect_timeout=self.settings.ssh_connect_timeout)
+        recorder.start()
+        try:
+            await recorder.task_status(TaskStatus.RUNNING)
+            status, error = await self._run_steps(task, recorder, pool, cancel, confirm)
+            await recorder.flush_logs()
+            await recorder.task_status(status, error=error)
+        except Exception as exc:
+            log.exception("task %s failed unexpectedly", task_id)
+            await recorder.flush_logs()
+            await recorder.task_status(TaskStatus.ABNORMAL, error=f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            await pool.close()
+            await recorder.stop()
+        schedule_callback(task.id, self.settings)
+
+    async def _run_steps(
+        self, task: Task, recorder: TaskRecorder, pool: SessionPool, cancel: asyncio.Event, confirm: asyncio.Event
+    ) -> tuple[TaskStatus, str]:
+        for step in await TaskStep.filter(task_id=task.id).order_by("position"):
+            if step.status in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
+                continue
+            if cancel.is_set():
+                await self._cancel_remaining(task, recorder)
+                return TaskStatus.CANCELLED, "cancelled"
+            if step.kind == StepKind.APPROVAL:
+                outcome = await self._wait_for_confirmation(task, step, recorder, cancel, confirm)
+            else:
+                outcome = await self._run_host_step(task, step, recorder, pool, cancel)
+            if outcome == TaskStatus.CANCELLED:
+                await self._cancel_remaining(task, recorder)
+                return TaskStatus.CANCELLED, "cancelled"
+            if outcome != TaskStatus.SUCCESS:
+                return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed"
+        return TaskStatus.SUCCESS, ""
+
+    async def _wait_for_confirmation(
+        self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event, confirm: asyncio.Event
+    ) -> TaskStatus:
+        await recorder.step_status(step, TaskStatus.WAITING)
+        await recorder.task_status(TaskStatus.WAITING)
+        waiters = [asyncio.ensure_future(cancel.wait()), asyncio.ensure_future(confirm.wait())]
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        if cancel.is_set():
+            await recorder.step_status(step, TaskStatus.CANCELLED)
+            return TaskStatus.CANCELLED
+        confirm.clear()
+        await recorder.task_status(TaskStatus.RUNNING)
+        await recorder.step_status(step, TaskStatus.SUCCESS)
+        return TaskStatus.SUCCESS
+
+    async def _run_host_step(
+        self, task: Task, step: TaskStep, recorder: TaskRecorder, pool: SessionPool, cancel: asyncio.Event
+    ) -> TaskStatus:
+        results = [
+            r for r in await TaskHostResult.filter(step_id=step.id).order_by("id") if r.status != TaskStatus.SUCCESS
+        ]
+        await recorder.step_status(step, TaskStatus.RUNNING)
+        context = _StepContext(task, step, recorder, pool, cancel, await self._targets(step, results))
+        if step.kind == StepKind.FILE:
+            context.sources = SourceCache(lambda host_id, path: self._read_source(context, host_id, path))
+        task_slots = asyncio.Semaphore(self.settings.runner_task_concurrency)
+
+        async def bounded(result: TaskHostResult) -> None:
+            async with task_slots, self.global_slots:
+                await self._run_host(context, result)
+
+        await asyncio.gather(*(bounded(r) for r in results))
+        statuses = {r.status for r in await TaskHostResult.filter(step_id=step.id).only("id", "status")}
+        if statuses <= {TaskStatus.SUCCESS}:
+            outcome = TaskStatus.SUCCESS
+        elif cancel.is_set() and TaskStatus.CANCELLED in statuses:
+            outcome = TaskStatus.CANCELLED
+        else:
+            outcome = TaskStatus.FAILED
+        await recorder.step_status(step, outcome)
+        return outcome
+
+    async def _targets(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
+        """SSH targets of every host in the step, from two queries (hosts, account)."""
+        account = await Account.get_or_none(id=step.config.get("account_id"))
+        hosts = {h.id: h for h in await Host.filter(id__in=[r.host_id for r in results if r.host_id])}
+        if account is None:
+            return {}
+        secret = self.secrets.decrypt(account.secret)
+        credentials: dict[str, Any] = (
+            {"password": secret} if account.auth == AccountAuth.PASSWORD else {"private_key": secret}
+        )
+        return {
+            r.id: SshTarget(
+                address=r.ip,
+                port=hosts[r.host_id].ssh_port or self.settings.ssh_default_port
+                if r.host_id in hosts
+                else self.settings.ssh_default_port,
+                username=account.username,
+                **credentials,
+            )
+            for r in results
+        }
+
+    async def _read_source(self, context: _StepContext, host_id: int, path: str) -> bytes:
+        host = await Host.get_or_none(id=host_id)
+        account = await Account.get_or_none(id=context.step.config.get("account_id"))
+        if host is None or account is None:
+            raise SshFailure(HostFailure.FILE_MISSING, f"source host {host_id} or its account no longer exists")
+        secret = self.secrets.decrypt(account.secret)
+        target = SshTarget(
+            address=host.inner_ip,
+            port=host.ssh_port or self.settings.ssh_default_port,
+            username=account.username,
+            password=secret if account.auth == AccountAuth.PASSWORD else None,
+            private_key=secret if account.auth == AccountAuth.KEY else None,
+        )
+        session = await context.pool.session(target)
+        return await session.read_file(path)
+
+    async def _run_host(self, context: _StepContext, result: TaskHostResult) -> None:
+        recorder = context.recorder
+        if context.cancel.is_set():
+            await recorder.host_status(
+                result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled before it started"
+            )
+            return
+        target = context.targets.get(result.id)
+        if target is None:
+            await recorder.host_status(
+                result, TaskStatus.FAILED, failure=HostFailure.NO_ACCOUNT, error="the step's account no longer exists"
+            )
+            return
+        await recorder.host_status(result, TaskStatus.RUNNING)
+        try:
+            session = await context.pool.session(target)
+            if context.step.kind == StepKind.SCRIPT:
+                await self._run_script(context, result, session)
+            else:
+                await self._push_files(context, result, session)
+        except SshFailure as failure:
+            await recorder.host_status(result, TaskStatus.FAILED, failure=failure.failure, error=failure.message)
+        except UnsupportedLanguage as exc:
+            await recorder.host_status(result, TaskStatus.FAILED, failure=HostFailure.PROTOCOL_ERROR, error=str(exc))
+
+    async def _run_script(self, context: _StepContext, result: TaskHostResult, session: Any) -> None:
+        config = context.step.config
+
+        async def on_output(stream: str, line: str) -> None:
+            await context.recorder.log(result, stream, line)
+
+        outcome = await run_script(
+            session,
+            content=config["content"],
+            language=ScriptLanguage(int(config.get("language", 1))),
+            params=str(config.get("params") or ""),
+            timeout=float(config.get("timeout", 7200)),
+            cancel=context.cancel,
+            on_output=on_output,
+        )
+        recorder = context.recorder
+        if outcome.cancelled:
+            await recorder.host_status(
+                result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled; remote process killed"
+            )
+        elif outcome.timed_out:
+            await recorder.host_status(
+                result,
+                TaskStatus.FAILED,
+                failure=HostFailure.TIMEOUT,
+                error=f"timed out after {config.get('timeout', 7200)} s; remote process killed",
+            )
+        elif outcome.exit_code == 0:
+            await recorder.host_status(result, TaskStatus.SUCCESS, exit_code=0)
+        else:
+            await recorder.host_status(
+                result,
+                TaskStatus.FAILED,
+                exit_code=outcome.exit_code,
+                failure=HostFailure.NON_ZERO_EXIT,
+                error=f"exit code {outcome.exit_code}",
+            )
+
+    async def _push_files(self, context: _StepContext, result: TaskHostResult, session: Any) -> None:
+        config = context.step.config
+        assert context.sources is not None
+        sources = [await context.sources.get(spec) for spec in config.get("sources", [])]
+        written = await push_files(
+            session, sources, target_dir=config["target_path"], mode=config.get("mode"), owner=config.get("owner")
+        )
+        for path in written:
+            await context.recorder.log(result, "stdout", f"wrote {path}")
+        await context.recorder.host_status(result, TaskStatus.SUCCESS, exit_code=0)
+
+    async def _cancel_remaining(self, task: Task, recorder: TaskRecorder) -> None:
+        """Steps that never ran end as CANCELLED too, so nothing is left pending."""
+        for step in await TaskStep.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.WAITING]):
+            for result in await TaskHostResult.filter(step_id=step.id, status=TaskStatus.PENDING):
+                await recorder.host_status(
+                    result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="task cancelled"
+                )
+            await recorder.step_status(step, TaskStatus.CANCELLED)

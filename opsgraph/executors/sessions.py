@@ -1,0 +1,41 @@
+"""One SSH connection per host per task, opened on first use and reused by every later step.
+
+A host that failed to connect keeps failing fast for the rest of the task with the same reason,
+instead of paying the connect timeout once per step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshSession, SshTarget, open_session
+
+
+class SessionPool:
+    def __init__(self, keys: HostKeyStore, *, connect_timeout: float) -> None:
+        self.keys = keys
+        self.connect_timeout = connect_timeout
+        self._sessions: dict[SshTarget, SshSession] = {}
+        self._failures: dict[SshTarget, SshFailure] = {}
+        self._locks: dict[SshTarget, asyncio.Lock] = {}
+
+    async def session(self, target: SshTarget) -> SshSession:
+        lock = self._locks.setdefault(target, asyncio.Lock())
+        async with lock:
+            if target in self._failures:
+                raise self._failures[target]
+            if target not in self._sessions:
+                try:
+                    self._sessions[target] = await open_session(target, self.keys, connect_timeout=self.connect_timeout)
+                except SshFailure as failure:
+                    self._failures[target] = failure
+                    raise
+            return self._sessions[target]
+
+    def forget_failures(self) -> None:
+        """Retries get a fresh chance to connect."""
+        self._failures.clear()
+
+    async def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)

@@ -1,0 +1,1 @@
+"""Starting, cancelling, retrying and reading tasks."""

@@ -1,0 +1,267 @@
+"""Building task plans for the three ways to run work: a script, a file push, a job template."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from opsgraph.core.auth.principal import Principal
+from opsgraph.core.errors import NotFound, ValidationFailed
+from opsgraph.models.jobs import JobStep, JobTemplate, Script, ScriptVersion, StepKind
+from opsgraph.models.tasks import Task, TaskKind
+from opsgraph.resolvers.tasks.launch import (
+    StepPlan,
+    TaskPlan,
+    check_callback_url,
+    check_script,
+    check_timeout,
+    launch,
+)
+from opsgraph.resolvers.tasks.targets import HostAddress, resolve_account, resolve_hosts
+from opsgraph.resolvers.topology.business import get_business
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Targets:
+    host_ids: list[int] | None = None
+    addresses: list[HostAddress] | None = None
+
+
+@dataclass
+class Common:
+    business_id: int
+    name: str = ""
+    timeout: int | None = None
+    account_id: int | None = None
+    account_alias: str | None = None
+    callback_url: str | None = None
+    callback_protocol: str = "opsgraph"
+    start_way: int = 2
+
+
+async def _script_content(
+    business_id: int, script_id: int | None, content: str | None
+) -> tuple[str, int, dict[str, Any]]:
+    if script_id is not None:
+        script = await Script.get_or_none(id=script_id, business_id=business_id)
+        if script is None:
+            raise NotFound(
+                f"script {script_id} is not in business {business_id}", field="scriptId", code="SCRIPT_NOT_FOUND"
+            )
+        version = await ScriptVersion.filter(script_id=script_id).order_by("-version").first()
+        if version is None:
+            raise NotFound(f"script {script_id} has no content", field="scriptId", code="SCRIPT_NOT_FOUND")
+        return version.content, int(script.language), {"script_id": script_id, "script_version": version.version}
+    if content is None:
+        raise ValidationFailed("give a script id or the script content", field="content")
+    return content, 0, {}
+
+
+async def run_script(
+    principal: Principal,
+    common: Common,
+    targets: Targets,
+    *,
+    script_id: int | None,
+    content: str | None,
+    language: int | None,
+    params: str = "",
+) -> Task:
+    await get_business(principal, common.business_id, "operator")
+    text, stored_language, source = await _script_content(common.business_id, script_id, content)
+    checked = check_script(text, language or stored_language or 1)
+    timeout = check_timeout(common.timeout)
+    account = await resolve_account(common.business_id, account_id=common.account_id, alias=common.account_alias)
+    hosts = await resolve_hosts(principal, common.business_id, host_ids=targets.host_ids, addresses=targets.addresses)
+    config = {
+        "content": text,
+        "language": int(checked),
+        "params": params,
+        "timeout": timeout,
+        "account_id": account.id,
+        **source,
+    }
+    plan = TaskPlan(
+        kind=TaskKind.SCRIPT,
+        business_id=common.business_id,
+        name=common.name or "run script",
+        steps=[StepPlan(StepKind.SCRIPT, common.name or "script", config, hosts)],
+        params={"callback_protocol": common.callback_protocol, "account_alias": account.alias},
+        callback_url=check_callback_url(common.callback_url),
+        start_way=common.start_way,
+    )
+    return await launch(principal, plan)
+
+
+@dataclass
+class FileSpec:
+    """Either content uploaded with the request, or a path on another host of the business."""
+
+    name: str | None = None
+    content_b64: str | None = None
+    host_id: int | None = None
+    address: HostAddress | None = None
+    path: str | None = None
+
+
+async def _file_sources(principal: Principal, business_id: int, files: list[FileSpec]) -> list[dict[str, Any]]:
+    if not files:
+        raise ValidationFailed("no files to push", field="files")
+    sources: list[dict[str, Any]] = []
+    total = 0
+    for index, spec in enumerate(files):
+        if spec.content_b64 is not None:
+            try:
+                size = len(base64.b64decode(spec.content_b64, validate=True))
+            except (binascii.Error, ValueError) as exc:
+                raise ValidationFailed(f"files[{index}] content is not base64", field="files") from exc
+            total += size
+            name = spec.name or ""
+            if not name or "/" in name or name in {".", ".."}:
+                raise ValidationFailed(f"files[{index}] needs a plain file name", field="files")
+            sources.append({"name": name, "content_b64": spec.content_b64})
+            continue
+        if not spec.path or not spec.path.startswith("/"):
+            raise ValidationFailed(f"files[{index}] needs an absolute source path", field="files")
+        if spec.host_id is None and spec.address is None:
+            raise ValidationFailed(f"files[{index}] needs a source host", field="files")
+        host_rows = await resolve_hosts(
+            principal,
+            business_id,
+            host_ids=[spec.host_id] if spec.host_id is not None else None,
+            addresses=[spec.address] if spec.address is not None else None,
+        )
+        sources.append({"host_id": host_rows[0]["id"], "path": posixpath.normpath(spec.path)})
+    if total > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("uploaded files exceed 64 MiB", field="files")
+    return sources
+
+
+async def push_file(
+    principal: Principal,
+    common: Common,
+    targets: Targets,
+    *,
+    files: list[FileSpec],
+    target_path: str,
+    owner: str | None = None,
+    mode: int | None = None,
+) -> Task:
+    await get_business(principal, common.business_id, "operator")
+    if not target_path.startswith("/"):
+        raise ValidationFailed("the target path must be absolute", field="targetPath")
+    if mode is not None and not 0 <= mode <= 0o7777:
+        raise ValidationFailed("mode must be an octal permission between 0 and 7777", field="mode")
+    timeout = check_timeout(common.timeout)
+    account = await resolve_account(common.business_id, account_id=common.account_id, alias=common.account_alias)
+    sources = await _file_sources(principal, common.business_id, files)
+    hosts = await resolve_hosts(principal, common.business_id, host_ids=targets.host_ids, addresses=targets.addresses)
+    config = {
+        "sources": sources,
+        "target_path": posixpath.normpath(target_path),
+        "owner": owner,
+        "mode": mode,
+        "timeout": timeout,
+        "account_id": account.id,
+    }
+    plan = TaskPlan(
+        kind=TaskKind.FILE,
+        business_id=common.business_id,
+        name=common.name or "push file",
+        steps=[StepPlan(StepKind.FILE, common.name or "push file", config, hosts)],
+        params={"callback_protocol": common.callback_protocol, "account_alias": account.alias},
+        callback_url=check_callback_url(common.callback_url),
+        start_way=common.start_way,
+    )
+    return await launch(principal, plan)
+
+
+def _substitute(text: str, variables: dict[str, Any]) -> str:
+    """bk-job global variables: `${name}` in script content and parameters."""
+    return string.Template(text).safe_substitute({k: str(v) for k, v in variables.items()})
+
+
+async def run_job(
+    principal: Principal,
+    template_id: int,
+    *,
+    targets: Targets | None,
+    variables: dict[str, Any],
+    account_alias: str | None = None,
+    callback_url: str | None = None,
+    callback_protocol: str = "opsgraph",
+    start_way: int = 2,
+) -> Task:
+    template = await JobTemplate.get_or_none(id=template_id)
+    if template is None:
+        raise NotFound(f"job template {template_id} does not exist", field="templateId", code="TEMPLATE_NOT_FOUND")
+    business_id = template.business_id
+    await get_business(principal, business_id, "operator")
+    unknown = set(variables) - set(template.variables)
+    if unknown:
+        raise ValidationFailed(f"unknown variable {sorted(unknown)[0]!r}", field="variables")
+    values = {**template.variables, **variables}
+    steps: list[StepPlan] = []
+    for job_step in await JobStep.filter(template_id=template_id).order_by("position"):
+        steps.append(await _plan_step(principal, business_id, job_step, targets, values, account_alias))
+    plan = TaskPlan(
+        kind=TaskKind.JOB,
+        business_id=business_id,
+        name=template.name,
+        steps=steps,
+        params={"template_id": template_id, "variables": values, "callback_protocol": callback_protocol},
+        callback_url=check_callback_url(callback_url),
+        start_way=start_way,
+    )
+    return await launch(principal, plan)
+
+
+async def _plan_step(
+    principal: Principal,
+    business_id: int,
+    job_step: JobStep,
+    targets: Targets | None,
+    values: dict[str, Any],
+    account_alias: str | None,
+) -> StepPlan:
+    config = dict(job_step.config)
+    if job_step.kind == StepKind.APPROVAL:
+        return StepPlan(StepKind.APPROVAL, job_step.name, {"message": config.get("message", "")})
+    account = await resolve_account(
+        business_id,
+        account_id=None if account_alias else config.get("account_id"),
+        alias=account_alias or config.get("account_alias"),
+    )
+    host_ids = targets.host_ids if targets and (targets.host_ids or targets.addresses) else config.get("host_ids")
+    addresses = targets.addresses if targets else None
+    hosts = await resolve_hosts(principal, business_id, host_ids=host_ids, addresses=addresses)
+    timeout = check_timeout(config.get("timeout"))
+    if job_step.kind == StepKind.SCRIPT:
+        text, stored_language, source = await _script_content(
+            business_id, config.get("script_id"), config.get("content")
+        )
+        language = check_script(text, int(config.get("language") or stored_language or 1))
+        step_config = {
+            "content": _substitute(text, values),
+            "language": int(language),
+            "params": _substitute(str(config.get("params") or ""), values),
+            "timeout": timeout,
+            "account_id": account.id,
+            **source,
+        }
+        return StepPlan(StepKind.SCRIPT, job_step.name, step_config, hosts)
+    step_config = {
+        "sources": config.get("sources", []),
+        "target_path": _substitute(str(config.get("target_path", "")), values),
+        "owner": config.get("owner"),
+        "mode": config.get("mode"),
+        "timeout": timeout,
+        "account_id": account.id,
+    }
+    return StepPlan(StepKind.FILE, job_step.name, step_config, hosts)

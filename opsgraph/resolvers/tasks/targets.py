@@ -1,0 +1,92 @@
+"""Which hosts a run targets and which OS account it logs in with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from opsgraph.core.auth.principal import Principal
+from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
+from opsgraph.models.jobs import Account
+from opsgraph.models.topology import Host
+
+MAX_TARGETS = 50_000  # bk-job's cap per script step
+
+
+@dataclass(frozen=True)
+class HostAddress:
+    ip: str
+    cloud_area_id: int = 0
+
+
+async def resolve_hosts(
+    principal: Principal,
+    business_id: int,
+    *,
+    host_ids: list[int] | None = None,
+    addresses: list[HostAddress] | None = None,
+) -> list[dict[str, object]]:
+    """Rows (id, inner_ip, cloud_area_id) of the targets, all in `business_id`, deduplicated."""
+    wanted_ids = list(dict.fromkeys(host_ids or []))
+    wanted_addresses = list(dict.fromkeys(addresses or []))
+    if not wanted_ids and not wanted_addresses:
+        raise ValidationFailed("no target hosts given", field="hostIds", code="NO_TARGETS")
+    if len(wanted_ids) + len(wanted_addresses) > MAX_TARGETS:
+        raise ValidationFailed(f"at most {MAX_TARGETS} target hosts", field="hostIds")
+    rows: dict[int, dict[str, object]] = {}
+    if wanted_ids:
+        for row in await Host.filter(id__in=wanted_ids).values("id", "inner_ip", "cloud_area_id", "business_id"):
+            rows[int(row["id"])] = row
+        missing = [pk for pk in wanted_ids if pk not in rows]
+        if missing:
+            raise NotFound(f"host {missing[0]} does not exist", field="hostIds", code="HOST_NOT_FOUND")
+    if wanted_addresses:
+        clause = Q()
+        for address in wanted_addresses:
+            clause |= Q(inner_ip=address.ip, cloud_area_id=address.cloud_area_id)
+        found = await Host.filter(clause).values("id", "inner_ip", "cloud_area_id", "business_id")
+        known = {(str(r["inner_ip"]), int(r["cloud_area_id"])) for r in found}
+        for address in wanted_addresses:
+            if (address.ip, address.cloud_area_id) not in known:
+                raise NotFound(
+                    f"host {address.cloud_area_id}:{address.ip} is not in the CMDB",
+                    field="ipList",
+                    code="HOST_NOT_FOUND",
+                )
+        for row in found:
+            rows[int(row["id"])] = row
+    for row in rows.values():
+        if row["business_id"] != business_id:
+            raise Conflict(
+                f"host {row['inner_ip']} belongs to business {row['business_id']}, not {business_id}",
+                field="hostIds",
+                code="HOST_NOT_IN_BUSINESS",
+            )
+    return sorted(rows.values(), key=lambda r: int(str(r["id"])))
+
+
+async def resolve_account(business_id: int, *, account_id: int | None = None, alias: str | None = None) -> Account:
+    """By id, by alias, or the business's default account."""
+    if account_id is not None:
+        account = await Account.get_or_none(id=account_id, business_id=business_id)
+        if account is None:
+            raise NotFound(
+                f"account {account_id} is not in business {business_id}", field="accountId", code="ACCOUNT_NOT_FOUND"
+            )
+        return account
+    if alias:
+        account = await Account.get_or_none(alias=alias, business_id=business_id)
+        if account is None:
+            raise NotFound(
+                f"no account {alias!r} in business {business_id}", field="accountAlias", code="ACCOUNT_NOT_FOUND"
+            )
+        return account
+    account = await Account.get_or_none(business_id=business_id, is_default=True)
+    if account is None:
+        raise NotFound(
+            f"business {business_id} has no default account: name one, or mark one as default",
+            field="accountAlias",
+            code="ACCOUNT_NOT_FOUND",
+        )
+    return account

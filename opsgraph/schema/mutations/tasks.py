@@ -1,0 +1,189 @@
+"""runScript, pushFile, runJob, cancelTask, retryFailedHosts, confirmTaskStep.
+
+Each returns the Task at once; progress arrives through `taskEvents` or by polling `task`.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from opsgraph.core.errors import ValidationFailed
+from opsgraph.models.tasks import Task
+from opsgraph.resolvers.tasks import control, plans
+from opsgraph.resolvers.tasks.targets import HostAddress
+from opsgraph.schema.errors import UserError, returns_user_errors
+from opsgraph.schema.inputs import optional_pk, pk, pks
+from opsgraph.schema.types.tasks import TaskType
+
+
+@strawberry.input
+class HostAddressInput:
+    ip: str
+    bk_cloud_id: int = 0
+
+
+@strawberry.input
+class RunScriptInput:
+    business_id: strawberry.ID
+    host_ids: list[strawberry.ID] | None = None
+    hosts: list[HostAddressInput] | None = strawberry.field(default=None, description="Targets by IP and cloud area.")
+    script_id: strawberry.ID | None = None
+    content: str | None = None
+    language: int | None = strawberry.field(default=None, description="1 shell, 2 bat, 3 perl, 4 python, 5 powershell")
+    params: str = ""
+    timeout: int | None = strawberry.field(default=None, description="Seconds, 1–86400; default 7200.")
+    account_id: strawberry.ID | None = None
+    account_alias: str | None = strawberry.field(default=None, description="Default: the business's default account.")
+    name: str = ""
+    callback_url: str | None = None
+
+
+@strawberry.input
+class FileSourceInput:
+    name: str | None = None
+    content_base64: str | None = strawberry.field(default=None, description="Upload: the file's bytes, base64.")
+    source_host_id: strawberry.ID | None = None
+    source_host: HostAddressInput | None = None
+    path: str | None = strawberry.field(default=None, description="Absolute path on the source host.")
+
+
+@strawberry.input
+class PushFileInput:
+    business_id: strawberry.ID
+    files: list[FileSourceInput]
+    target_path: str
+    host_ids: list[strawberry.ID] | None = None
+    hosts: list[HostAddressInput] | None = None
+    owner: str | None = None
+    mode: int | None = strawberry.field(default=None, description="Permission bits, e.g. 420 for 0644.")
+    timeout: int | None = None
+    account_id: strawberry.ID | None = None
+    account_alias: str | None = None
+    name: str = ""
+    callback_url: str | None = None
+
+
+@strawberry.input
+class RunJobInput:
+    template_id: strawberry.ID
+    host_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Override every step's targets.")
+    hosts: list[HostAddressInput] | None = None
+    variables: JSON | None = None
+    account_alias: str | None = None
+    callback_url: str | None = None
+
+
+@strawberry.input
+class TaskInput:
+    task_id: strawberry.ID
+
+
+@strawberry.type
+class TaskPayload:
+    task: TaskType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _targets(host_ids: list[strawberry.ID] | None, hosts: list[HostAddressInput] | None) -> plans.Targets:
+    return plans.Targets(
+        host_ids=pks(host_ids, "Host") if host_ids else None,
+        addresses=[HostAddress(h.ip, h.bk_cloud_id) for h in hosts] if hosts else None,
+    )
+
+
+async def _payload(info: Info, task: Task) -> TaskPayload:
+    info.context.loaders.task.clear(task.id)
+    return TaskPayload(task=TaskType.from_row(await info.context.loaders.task.load(task.id)))
+
+
+def _file_spec(item: FileSourceInput) -> plans.FileSpec:
+    address = HostAddress(item.source_host.ip, item.source_host.bk_cloud_id) if item.source_host else None
+    return plans.FileSpec(
+        name=item.name,
+        content_b64=item.content_base64,
+        host_id=optional_pk(item.source_host_id, "Host"),
+        address=address,
+        path=item.path,
+    )
+
+
+@strawberry.type
+class TaskMutations:
+    @strawberry.mutation(description="Run a script (stored or inline) on hosts over SSH.")
+    @returns_user_errors(TaskPayload)
+    async def run_script(self, info: Info, input: RunScriptInput) -> TaskPayload:
+        common = plans.Common(
+            business_id=pk(input.business_id, "Business"),
+            name=input.name,
+            timeout=input.timeout,
+            account_id=optional_pk(input.account_id, "Account"),
+            account_alias=input.account_alias,
+            callback_url=input.callback_url,
+        )
+        task = await plans.run_script(
+            info.context.caller,
+            common,
+            _targets(input.host_ids, input.hosts),
+            script_id=optional_pk(input.script_id, "Script"),
+            content=input.content,
+            language=input.language,
+            params=input.params,
+        )
+        return await _payload(info, task)
+
+    @strawberry.mutation(description="Copy uploaded content or files from another host to hosts (SFTP).")
+    @returns_user_errors(TaskPayload)
+    async def push_file(self, info: Info, input: PushFileInput) -> TaskPayload:
+        common = plans.Common(
+            business_id=pk(input.business_id, "Business"),
+            name=input.name,
+            timeout=input.timeout,
+            account_id=optional_pk(input.account_id, "Account"),
+            account_alias=input.account_alias,
+            callback_url=input.callback_url,
+        )
+        task = await plans.push_file(
+            info.context.caller,
+            common,
+            _targets(input.host_ids, input.hosts),
+            files=[_file_spec(f) for f in input.files],
+            target_path=input.target_path,
+            owner=input.owner,
+            mode=input.mode,
+        )
+        return await _payload(info, task)
+
+    @strawberry.mutation(description="Run a job template's steps in order; variables fill ${name} placeholders.")
+    @returns_user_errors(TaskPayload)
+    async def run_job(self, info: Info, input: RunJobInput) -> TaskPayload:
+        variables: object = input.variables or {}
+        if not isinstance(variables, dict):
+            raise ValidationFailed("variables must be an object", field="variables")
+        override = _targets(input.host_ids, input.hosts) if (input.host_ids or input.hosts) else None
+        task = await plans.run_job(
+            info.context.caller,
+            pk(input.template_id, "JobTemplate"),
+            targets=override,
+            variables=variables,
+            account_alias=input.account_alias,
+            callback_url=input.callback_url,
+        )
+        return await _payload(info, task)
+
+    @strawberry.mutation(description="Stop a task: running commands are killed on the hosts.")
+    @returns_user_errors(TaskPayload)
+    async def cancel_task(self, info: Info, input: TaskInput) -> TaskPayload:
+        return await _payload(info, await control.cancel_task(info.context.caller, pk(input.task_id, "Task")))
+
+    @strawberry.mutation(description="Run again only the hosts that did not succeed, then carry on.")
+    @returns_user_errors(TaskPayload)
+    async def retry_failed_hosts(self, info: Info, input: TaskInput) -> TaskPayload:
+        return await _payload(info, await control.retry_failed_hosts(info.context.caller, pk(input.task_id, "Task")))
+
+    @strawberry.mutation(description="Let a task waiting at an approval/pause step continue.")
+    @returns_user_errors(TaskPayload)
+    async def confirm_task_step(self, info: Info, input: TaskInput) -> TaskPayload:
+        task = await control.confirm_waiting_step(info.context.caller, pk(input.task_id, "Task"))
+        return await _payload(info, task)

@@ -1,0 +1,1 @@
+"""Subscriptions (graphql-transport-ws only)."""
