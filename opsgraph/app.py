@@ -5,6 +5,7 @@ Lives above `core` because it wires every layer together.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from opsgraph.executors.callbacks import wait_for_callbacks
 from opsgraph.executors.queue import InProcessQueue, install_queue
 from opsgraph.executors.recovery import resolve_interrupted_tasks
 from opsgraph.executors.runner import TaskRunner
+from opsgraph.executors.scheduler import run_scheduler
 from opsgraph.executors.ssh import DatabaseHostKeyStore
 from opsgraph.resolvers.identity import principal_from_token
 from opsgraph.resolvers.topology.bootstrap import ensure_builtin_records
@@ -105,9 +107,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         _, pending = await resolve_interrupted_tasks(settings, event_bus)
         for task_id in pending:
             await queue.submit(task_id)
+        scheduler = asyncio.create_task(run_scheduler(settings.cron_interval_seconds), name="opsgraph-cron")
         try:
             yield
         finally:
+            scheduler.cancel()
             await queue.drain()
             await wait_for_callbacks(timeout=5)
             install_queue(None)

@@ -78,6 +78,7 @@ class Settings:
     max_log_bytes_per_host: int = 1024 * 1024
     callback_attempts: int = 4
     callback_timeout: float = 10.0
+    cron_interval_seconds: float = 5.0
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -123,6 +124,7 @@ def load_settings() -> Settings:
         max_log_bytes_per_host=_env_int("MAX_LOG_BYTES_PER_HOST", 1024 * 1024),
         callback_attempts=_env_int("CALLBACK_ATTEMPTS", 4),
         callback_timeout=float(_env_int("CALLBACK_TIMEOUT", 10)),
+        cron_interval_seconds=float(_env_int("CRON_INTERVAL_SECONDS", 5)),
     )
 
 

@@ -79,15 +79,14 @@ async def deliver_callback(
     body = json.dumps(renderer(task, steps), separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
     app = await App.get_or_none(code=task.app_code) if task.app_code else None
+    app_secret = SecretBox(settings.secret_key).decrypt(app.secret_encrypted) if app and app.secret_encrypted else ""
     error = ""
     async with httpx.AsyncClient(timeout=settings.callback_timeout, follow_redirects=False) as client:
         for attempt in range(1, settings.callback_attempts + 1):
             timestamp = str(int(time.time()))
             headers[TIMESTAMP_HEADER] = timestamp
-            if app is not None and app.secret_encrypted:
-                headers[SIGNATURE_HEADER] = sign(
-                    SecretBox(settings.secret_key).decrypt(app.secret_encrypted), timestamp, body
-                )
+            if app_secret:
+                headers[SIGNATURE_HEADER] = sign(app_secret, timestamp, body)
             try:
                 response = await client.post(task.callback_url, content=body, headers=headers)
                 if 200 <= response.status_code < 300:

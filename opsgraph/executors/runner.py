@@ -148,15 +148,13 @@ class TaskRunner:
         )
         return {
             r.id: SshTarget(
-                address=r.ip,
-                port=hosts[r.host_id].ssh_port or self.settings.ssh_default_port
-                if r.host_id in hosts
-                else self.settings.ssh_default_port,
-                username=account.username,
-                **credentials,
+                address=r.ip, port=self._port(hosts.get(r.host_id)), username=account.username, **credentials
             )
             for r in results
         }
+
+    def _port(self, host: Host | None) -> int:
+        return (host.ssh_port if host is not None else None) or self.settings.ssh_default_port
 
     async def _read_source(self, context: _StepContext, host_id: int, path: str) -> bytes:
         host = await Host.get_or_none(id=host_id)
@@ -166,7 +164,7 @@ class TaskRunner:
         secret = self.secrets.decrypt(account.secret)
         target = SshTarget(
             address=host.inner_ip,
-            port=host.ssh_port or self.settings.ssh_default_port,
+            port=self._port(host),
             username=account.username,
             password=secret if account.auth == AccountAuth.PASSWORD else None,
             private_key=secret if account.auth == AccountAuth.KEY else None,

@@ -16,7 +16,9 @@ _INLINE_LIMIT = 96 * 1024
 _INTERPRETERS = {
     ScriptLanguage.SHELL: 'if command -v bash >/dev/null 2>&1; then bash "$f"{params}; else sh "$f"{params}; fi',
     ScriptLanguage.PERL: 'perl "$f"{params}',
-    ScriptLanguage.PYTHON: 'if command -v python3 >/dev/null 2>&1; then python3 "$f"{params}; else python "$f"{params}; fi',
+    ScriptLanguage.PYTHON: (
+        'if command -v python3 >/dev/null 2>&1; then python3 "$f"{params}; else python "$f"{params}; fi'
+    ),
     ScriptLanguage.POWERSHELL: 'pwsh -NoProfile -NonInteractive -File "$f"{params}',
 }
 

@@ -88,7 +88,8 @@ READ_ONLY_PROPERTIES: dict[str, frozenset[str]] = {
 
 # Columns whose values are integers, for coercing condition values ("3" → 3).
 INTEGER_COLUMNS = frozenset(
-    {"id", "business_id", "set_id", "parent_id", "default", "capacity", "cloud_area_id", "cpu", "mem", "disk", "ssh_port"}
+    {"id", "business_id", "set_id", "parent_id", "default", "capacity", "cloud_area_id", "cpu", "mem", "disk"}
+    | {"ssh_port"}
 )
 
 
