@@ -148,7 +148,7 @@ class TaskRunner:
         )
         return {
             r.id: SshTarget(
-                address=r.ip, port=self._port(hosts.get(r.host_id)), username=account.username, **credentials
+                address=r.ip, port=self._port(hosts.get(r.host_id or 0)), username=account.username, **credentials
             )
             for r in results
         }
