@@ -28,18 +28,19 @@ from opsgraph.models.tasks import Task, TaskStep
 
 log = logging.getLogger("opsgraph.callbacks")
 
-Renderer = Callable[[Task, list[TaskStep]], dict[str, Any]]
+# (task, steps) as plain dicts, so dialect renderers in compat_rest never handle models.
+Renderer = Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]
 SIGNATURE_HEADER = "X-OpsGraph-Signature"
 TIMESTAMP_HEADER = "X-OpsGraph-Timestamp"
 
 
-def _default_body(task: Task, steps: list[TaskStep]) -> dict[str, Any]:
+def _default_body(task: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "taskId": task.id,
-        "kind": str(task.kind),
-        "status": str(task.status),
-        "error": task.error,
-        "steps": [{"stepId": s.id, "position": s.position, "status": str(s.status)} for s in steps],
+        "taskId": task["id"],
+        "kind": task["kind"],
+        "status": task["status"],
+        "error": task["error"],
+        "steps": [{"stepId": s["id"], "position": s["position"], "status": s["status"]} for s in steps],
     }
 
 
@@ -74,9 +75,13 @@ async def deliver_callback(
     task = await Task.get_or_none(id=task_id)
     if task is None or not task.callback_url:
         return
-    steps = list(await TaskStep.filter(task_id=task_id).order_by("position"))
+    steps = [
+        {"id": s.id, "position": s.position, "kind": s.kind, "status": str(s.status)}
+        for s in await TaskStep.filter(task_id=task_id).order_by("position")
+    ]
+    facts = {"id": task.id, "kind": str(task.kind), "status": str(task.status), "error": task.error}
     renderer = RENDERERS.get(str(task.params.get("callback_protocol") or "opsgraph"), _default_body)
-    body = json.dumps(renderer(task, steps), separators=(",", ":")).encode()
+    body = json.dumps(renderer(facts, steps), separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
     app = await App.get_or_none(code=task.app_code) if task.app_code else None
     app_secret = SecretBox(settings.secret_key).decrypt(app.secret_encrypted) if app and app.secret_encrypted else ""

@@ -1,0 +1,1 @@
+"""BlueKing job platform (`job`) endpoints; one module per group registers its rows."""

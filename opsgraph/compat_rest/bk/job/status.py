@@ -1,0 +1,61 @@
+"""bk-job's legacy status codes as mappings of OpsGraph's canonical statuses.
+
+Job/step status (callback_protocol, get_job_instance_status/log, get_step_instance_status):
+1 not executed, 2 running, 3 success, 4 failed, 5 skipped, 6 error ignored, 7 waiting for user,
+8 manually ended, 9 abnormal, 10 force-terminating, 11 force-terminate succeeded, 12 … failed.
+
+Host status (`ip_status`, `step_ip_status`): 1 agent abnormal, 5 waiting, 7 running, 9 success,
+11 failed, 12 dispatch failed, 13 timeout, 101 script failed, 102 script timeout, 103 script
+terminated, 104 non-zero exit, 202 file transfer failed, 203 source missing, 311 account missing,
+399 execution error, 403 terminate succeeded.
+"""
+
+from __future__ import annotations
+
+JOB_STATUS = {
+    "PENDING": 1,
+    "RUNNING": 2,
+    "SUCCESS": 3,
+    "FAILED": 4,
+    "SKIPPED": 5,
+    "WAITING": 7,
+    "ABNORMAL": 9,
+    "CANCELLING": 10,
+    # bk-job reports a job stopped by its operator as "force-terminate succeeded".
+    "CANCELLED": 11,
+}
+
+_HOST_RUNNING = {"PENDING": 5, "RUNNING": 7, "SUCCESS": 9, "CANCELLED": 403, "SKIPPED": 9}
+_HOST_FAILURE = {
+    # An SSH target that cannot be reached is what bk-job calls an abnormal agent.
+    "UNREACHABLE": 1,
+    # bk-job has no "authentication failed"; 311 (account unusable on the host) is the closest.
+    "AUTH_FAILED": 311,
+    "NO_ACCOUNT": 311,
+    "HOST_KEY_MISMATCH": 12,
+    "NON_ZERO_EXIT": 104,
+    "FILE_MISSING": 203,
+    "FILE_TRANSFER_FAILED": 202,
+    "CANCELLED": 403,
+    "INTERRUPTED": 399,
+    "PROTOCOL_ERROR": 399,
+}
+
+
+def job_status(status: str) -> int:
+    return JOB_STATUS.get(status, 9)
+
+
+def host_status(status: str, failure: str | None, step_kind: str = "script") -> int:
+    if status in _HOST_RUNNING:
+        return _HOST_RUNNING[status]
+    if failure == "TIMEOUT":
+        return 102 if step_kind == "script" else 13
+    if failure and failure in _HOST_FAILURE:
+        return _HOST_FAILURE[failure]
+    return 11 if status == "FAILED" else 399
+
+
+def step_type(kind: str) -> int:
+    """bk-job step/block type: 1 script, 2 file (3 manual confirmation in v3)."""
+    return {"script": 1, "file": 2, "approval": 3}.get(kind, 1)
