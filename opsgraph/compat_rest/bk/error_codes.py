@@ -54,6 +54,7 @@ CMDB_CODES: Mapping[str, int] = {
     "SET_HAS_HOSTS": 1101030,  # CCErrTopoHasHost
     "MODULE_HAS_HOSTS": 1101030,  # CCErrTopoHasHost
     "BUILTIN_OBJECT": 1199054,  # CCErrCommOperateBuiltInItemForbidden
+    "BUSINESS_ARCHIVED": 1110031,  # CCErrorHostBizIsArchived: archived businesses take no hosts
     # CMDB's host lock has no error of its own in errInfo.go; a locked host is a refused request.
     "HOST_LOCKED": PARAMS_INVALID,
     "CONFLICT": PARAMS_INVALID,

@@ -21,11 +21,16 @@ from opsgraph.resolvers.topology.common import (
 from opsgraph.resolvers.topology.conditions import equality_filter
 
 
-async def get_business(principal: Principal, business_id: int, minimum_role: str = "viewer") -> Business:
+async def get_business(
+    principal: Principal, business_id: int, minimum_role: str = "viewer", *, require_enabled: bool = False
+) -> Business:
+    """`require_enabled`: writes that place things in a business refuse an archived one (bk 1110031)."""
     business = await Business.get_or_none(id=business_id)
     if business is None:
         raise NotFound(f"business {business_id} does not exist", field="businessId")
     principal.require(business_id, minimum_role)
+    if require_enabled and not business.enabled:
+        raise Conflict(f"business {business_id} is archived", field="businessId", code="BUSINESS_ARCHIVED")
     return business
 
 

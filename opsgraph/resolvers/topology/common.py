@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError, OperationalError, ValidationError
+from tortoise.fields import CharField, TextField
 from tortoise.models import Model
+
+from opsgraph.models.topology import Business, Host, Module, Set
 from tortoise.transactions import in_transaction
 
 from opsgraph.core.errors import Duplicate, OpsGraphError, ValidationFailed
@@ -19,6 +22,7 @@ from opsgraph.resolvers.properties import (
 )
 
 MAX_SEARCH_LIMIT = 500
+MODELS: dict[str, type[Model]] = {"biz": Business, "set": Set, "module": Module, "host": Host}
 _CUSTOM_KEY_MAX = 64
 
 
@@ -30,12 +34,28 @@ async def write_transaction(duplicate_message: str = "duplicate record") -> Asyn
             yield
     except IntegrityError as exc:
         raise Duplicate(f"{duplicate_message}: {exc}") from exc
+    except ValidationError as exc:
+        # Tortoise checks lengths and types on save: "name: Length of '…' 300 > 256".
+        field, _, detail = str(exc).partition(":")
+        raise ValidationFailed(detail.strip() or str(exc), field=field.strip() or None) from exc
     except OperationalError as exc:
         raise OpsGraphError(f"database error: {exc}", code="DATABASE") from exc
 
 
 def check_writable(kind: str, columns: dict[str, Any], custom: dict[str, Any]) -> None:
-    """Refuse read-only properties and malformed custom attribute keys."""
+    """Refuse read-only properties and malformed custom attribute keys; an explicit null on a
+    non-null text column means empty text, on any other non-null column it is refused."""
+    model = MODELS[kind]
+    for column, value in list(columns.items()):
+        field_object = model._meta.fields_map.get(column)
+        if value is None and field_object is not None and not field_object.null:
+            if isinstance(field_object, CharField | TextField):
+                columns[column] = ""
+            else:
+                raise ValidationFailed(f"{column} cannot be null", field=column)
+        limit = getattr(field_object, "max_length", None)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise ValidationFailed(f"{column} is longer than {limit} characters", field=column)
     readonly_columns = {PROPERTY_COLUMNS[kind][p] for p in READ_ONLY_PROPERTIES[kind] if p in PROPERTY_COLUMNS[kind]}
     for column in columns:
         if column in readonly_columns:

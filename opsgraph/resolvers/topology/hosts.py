@@ -64,7 +64,11 @@ async def add_hosts_to_resource_pool(
         raise ValidationFailed("no hosts given", field="hosts")
     if len(hosts) > MAX_HOSTS_PER_CALL:
         raise ValidationFailed(f"at most {MAX_HOSTS_PER_CALL} hosts per call", field="hosts")
-    target = await get_business(principal, business_id, "operator") if business_id else await resource_pool()
+    target = (
+        await get_business(principal, business_id, "operator", require_enabled=True)
+        if business_id
+        else await resource_pool()
+    )
     principal.require(target.id, "operator")
     idle = await Module.get(business_id=target.id, default=BuiltinModule.IDLE)
     prepared: list[tuple[dict[str, Any], dict[str, Any]]] = []

@@ -40,7 +40,7 @@ async def _check_unique_name(business_id: int, name: str, exclude_id: int | None
 
 
 async def create_set(principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]) -> Set:
-    await get_business(principal, business_id, "maintainer")
+    await get_business(principal, business_id, "maintainer", require_enabled=True)
     parent_id = columns.pop("parent_id", None)
     check_writable("set", columns, custom)
     name = (columns.get("name") or "").strip()

@@ -141,7 +141,7 @@ async def assign_pool_hosts_to_business(
     pool = await resource_pool()
     if business_id == pool.id:
         raise ValidationFailed("hosts are already in the resource pool", field="businessId")
-    await get_business(principal, business_id, "operator")
+    await get_business(principal, business_id, "operator", require_enabled=True)
     principal.require(pool.id, "operator")
     hosts = await load_hosts(principal, host_ids, "operator")
     for host in hosts:

@@ -114,6 +114,7 @@ class SetModuleMutations:
         columns, custom = columns_from_input(input, exclude=_SET_KEYS)
         set_id = pk(input.set_id, "Set")
         await set_actions.update_set(info.context.caller, pk(input.business_id, "Business"), set_id, columns, custom)
+        info.context.loaders.set.clear(set_id)
         return SetPayload(set=SetType.from_row(await info.context.loaders.set.load(set_id)))
 
     @strawberry.mutation(description="Delete sets (and their empty modules); all or nothing.")
@@ -144,6 +145,7 @@ class SetModuleMutations:
             columns,
             custom,
         )
+        info.context.loaders.module.clear(module_id)
         return ModulePayload(module=ModuleType.from_row(await info.context.loaders.module.load(module_id)))
 
     @strawberry.mutation
