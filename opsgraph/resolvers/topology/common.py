@@ -9,11 +9,10 @@ from typing import Any
 from tortoise.exceptions import IntegrityError, OperationalError, ValidationError
 from tortoise.fields import CharField, TextField
 from tortoise.models import Model
-
-from opsgraph.models.topology import Business, Host, Module, Set
 from tortoise.transactions import in_transaction
 
 from opsgraph.core.errors import Duplicate, OpsGraphError, ValidationFailed
+from opsgraph.models.topology import Business, Host, Module, Set
 from opsgraph.resolvers.properties import (
     INTEGER_COLUMNS,
     PROPERTY_COLUMNS,
