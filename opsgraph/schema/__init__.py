@@ -20,15 +20,19 @@ from strawberry.types import ExecutionContext
 from opsgraph.core.errors import OpsGraphError
 from opsgraph.core.settings import load_query_limits
 from opsgraph.schema.extensions.domain_errors import DomainErrors
+from opsgraph.schema.extensions.parser_cache import TolerantParserCache
 from opsgraph.schema.extensions.query_cost import QueryCostLimiter
 from opsgraph.schema.extensions.require_authentication import RequireAuthentication
 from opsgraph.schema.mutations.business import BusinessMutations
 from opsgraph.schema.mutations.hosts import HostMutations
 from opsgraph.schema.mutations.identity import IdentityMutations
+from opsgraph.schema.mutations.job_templates import JobTemplateCronMutations
+from opsgraph.schema.mutations.jobs import ScriptAccountMutations
 from opsgraph.schema.mutations.sets_modules import SetModuleMutations
 from opsgraph.schema.mutations.tasks import TaskMutations
 from opsgraph.schema.mutations.transfers import TransferMutations
 from opsgraph.schema.queries.identity import IdentityQuery
+from opsgraph.schema.queries.jobs import JobsQuery
 from opsgraph.schema.queries.tasks import TaskQuery
 from opsgraph.schema.queries.topology import TopologyQuery
 from opsgraph.schema.subscriptions.tasks import TaskSubscription
@@ -36,13 +40,20 @@ from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType
 
 
 @strawberry.type
-class Query(TopologyQuery, IdentityQuery, TaskQuery):
+class Query(TopologyQuery, IdentityQuery, TaskQuery, JobsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(
-    IdentityMutations, BusinessMutations, SetModuleMutations, HostMutations, TransferMutations, TaskMutations
+    IdentityMutations,
+    BusinessMutations,
+    SetModuleMutations,
+    HostMutations,
+    TransferMutations,
+    TaskMutations,
+    ScriptAccountMutations,
+    JobTemplateCronMutations,
 ):
     pass
 
@@ -73,7 +84,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             DomainErrors,
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: ParserCache(maxsize=limits.cache_size),
+            lambda: TolerantParserCache(maxsize=limits.cache_size),
             lambda: QueryDepthLimiter(max_depth=limits.max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             lambda: ValidationCache(maxsize=limits.cache_size),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
-
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
 from opsgraph.models.jobs import Account
 from opsgraph.models.topology import Host
+from opsgraph.resolvers.topology.common import by_address
 
 MAX_TARGETS = 50_000  # bk-job's cap per script step
 
@@ -42,10 +41,8 @@ async def resolve_hosts(
         if missing:
             raise NotFound(f"host {missing[0]} does not exist", field="hostIds", code="HOST_NOT_FOUND")
     if wanted_addresses:
-        clause = Q()
-        for address in wanted_addresses:
-            clause |= Q(inner_ip=address.ip, cloud_area_id=address.cloud_area_id)
-        found = await Host.filter(clause).values("id", "inner_ip", "cloud_area_id", "business_id")
+        pairs = ((a.ip, a.cloud_area_id) for a in wanted_addresses)
+        found = await Host.filter(by_address(pairs)).values("id", "inner_ip", "cloud_area_id", "business_id")
         known = {(str(r["inner_ip"]), int(r["cloud_area_id"])) for r in found}
         for address in wanted_addresses:
             if (address.ip, address.cloud_area_id) not in known:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise.exceptions import IntegrityError, OperationalError, ValidationError
+from tortoise.expressions import Q
 from tortoise.fields import CharField, TextField
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -67,6 +69,18 @@ def check_writable(kind: str, columns: dict[str, Any], custom: dict[str, Any]) -
     for column, value in columns.items():
         if column in INTEGER_COLUMNS and value is not None and not isinstance(value, int):
             raise ValidationFailed(f"{column} must be an integer", field=column)
+
+
+def by_address(addresses: Iterable[tuple[str, int]]) -> Q:
+    """Match (inner IP, cloud area) pairs with one `IN` per cloud area, not one OR per pair:
+    thousands of ORed terms overflow Python's recursion and SQLite's expression depth."""
+    groups: dict[int, set[str]] = defaultdict(set)
+    for ip, cloud in addresses:
+        groups[cloud].add(ip)
+    if not groups:
+        return Q(id__in=[])
+    clauses = [Q(cloud_area_id=cloud, inner_ip__in=sorted(ips)) for cloud, ips in groups.items()]
+    return Q(*clauses, join_type=Q.OR)
 
 
 def check_page(start: int, limit: int, maximum: int = MAX_SEARCH_LIMIT) -> None:

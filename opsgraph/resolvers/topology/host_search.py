@@ -22,6 +22,9 @@ from opsgraph.resolvers.topology.conditions import Condition, compile_conditions
 
 MAINLINE_OBJECTS = ("biz", "set", "module", "host")
 _MAX_IPS = 2000
+# Substring matching cannot use an index or an IN list: each IP is its own LIKE term, and deep OR
+# trees overflow SQLite's expression depth, so fuzzy search takes fewer IPs (a clear INVALID beyond).
+_MAX_FUZZY_IPS = 100
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def _clause_q(clause: ObjectClause) -> Q:
 def _ip_q(ip_filter: IpFilter) -> Q:
     if len(ip_filter.ips) > _MAX_IPS:
         raise ValidationFailed(f"at most {_MAX_IPS} IPs per search", field="ip")
+    if not ip_filter.exact and len(ip_filter.ips) > _MAX_FUZZY_IPS:
+        raise ValidationFailed(f"at most {_MAX_FUZZY_IPS} IPs per fuzzy (exact: 0) search", field="ip")
     columns = [c for c, wanted in (("inner_ip", ip_filter.inner), ("outer_ip", ip_filter.outer)) if wanted]
     if not columns:
         raise ValidationFailed("ip.flag must name bk_host_innerip and/or bk_host_outerip", field="ip.flag")

@@ -10,15 +10,13 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from tortoise.expressions import Q
-
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, CloudArea, Host, HostLock, HostModule, Module
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.topology.bootstrap import resource_pool
 from opsgraph.resolvers.topology.business import get_business
-from opsgraph.resolvers.topology.common import check_writable, snapshot, write_transaction
+from opsgraph.resolvers.topology.common import by_address, check_writable, snapshot, write_transaction
 
 MAX_HOSTS_PER_CALL = 2000
 # Identity and placement are never cloned from one host to another.
@@ -90,10 +88,7 @@ async def add_hosts_to_resource_pool(
     known_clouds = set(await CloudArea.filter(id__in=cloud_ids).values_list("id", flat=True))
     if cloud_ids - known_clouds:
         raise NotFound(f"cloud area {sorted(cloud_ids - known_clouds)[0]} does not exist", field="cloudAreaId")
-    clash = Q()
-    for ip, cloud in seen:
-        clash |= Q(inner_ip=ip, cloud_area_id=cloud)
-    existing = await Host.filter(clash).first()
+    existing = await Host.filter(by_address(seen)).first()
     if existing is not None:
         raise Duplicate(
             f"host {existing.inner_ip} already exists in cloud area {existing.cloud_area_id}", field="innerIp"
@@ -160,10 +155,7 @@ async def update_hosts(
 
 
 async def refuse_locked_hosts(hosts: list[Host]) -> None:
-    keys = Q()
-    for host in hosts:
-        keys |= Q(inner_ip=host.inner_ip, cloud_area_id=host.cloud_area_id)
-    lock = await HostLock.filter(keys).first()
+    lock = await HostLock.filter(by_address((h.inner_ip, h.cloud_area_id) for h in hosts)).first()
     if lock is not None:
         raise Conflict(f"host {lock.inner_ip} is locked", field="hostIds", code="HOST_LOCKED")
 
