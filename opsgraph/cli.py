@@ -41,6 +41,17 @@ def _build_parser() -> argparse.ArgumentParser:
     grant_role.add_argument("username")
     grant_role.add_argument("--biz", type=int, required=True, help="bk_biz_id")
     grant_role.add_argument("--role", required=True, choices=["maintainer", "operator", "viewer"])
+    create_account = admin_commands.add_parser(
+        "create-account", help="add an OS account (SSH login) to a business; the secret is stored encrypted"
+    )
+    create_account.add_argument("--biz", type=int, required=True, help="bk_biz_id")
+    create_account.add_argument("--alias", required=True, help="the name callers use for this account")
+    create_account.add_argument("--user", required=True, help="the OS user to log in as")
+    secret = create_account.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--key-file", help="an unencrypted SSH private key (OpenSSH or PEM)")
+    secret.add_argument("--password")
+    create_account.add_argument("--default", action="store_true", help="use it where a caller names no account")
+    create_account.add_argument("--description", default="")
     return parser
 
 
@@ -78,13 +89,44 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> str:
         await identity.grant_role(None, args.username, args.biz, args.role)
         return f"{args.username} is now {args.role} of business {args.biz}"
 
+    async def account() -> str:
+        from opsgraph.resolvers.jobs.accounts import create_account
+
+        created = await create_account(
+            None,
+            settings,
+            args.biz,
+            alias=args.alias,
+            username=args.user,
+            password=args.password,
+            private_key=_read_key_file(args.key_file) if args.key_file else None,
+            is_default=args.default,
+            description=args.description,
+        )
+        auth = "key" if args.key_file else "password"
+        default = ", default" if created.is_default else ""
+        return f"created account {created.alias} (id {created.id}, {auth}{default}) in business {args.biz}"
+
     actions: dict[str, Callable[[], Awaitable[str]]] = {
         "create-user": create_user,
         "create-app": create_app,
         "issue-token": token,
         "grant-role": grant,
+        "create-account": account,
     }
     return await _with_database(settings, actions[args.admin_command])
+
+
+def _read_key_file(path: str) -> str:
+    from opsgraph.core.errors import ValidationFailed
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ValidationFailed(f"cannot read key file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"key file {path} is not a text (OpenSSH or PEM) private key") from exc
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:

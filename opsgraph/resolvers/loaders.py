@@ -14,25 +14,29 @@ from aiodataloader import DataLoader
 from tortoise import connections
 from tortoise.models import Model
 
+from opsgraph.models.jobs import Account, Cron, JobStep, JobTemplate, Script, ScriptVersion
 from opsgraph.models.tasks import Task, TaskHostResult, TaskStep
 from opsgraph.models.topology import Business, CloudArea, Host, HostModule, Module, Set
+from opsgraph.resolvers.jobs.accounts import PUBLIC_COLUMNS as ACCOUNT_PUBLIC_COLUMNS
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[int]], Awaitable[list[Any]]]
 
 
-def _by_id_loader(model: type[Model]) -> DataLoader:
+def _by_id_loader(model: type[Model], columns: Sequence[str] = ()) -> DataLoader:
+    """`columns` limits what is read (e.g. never an account's secret); empty = every column."""
+
     async def batch(ids: list[int]) -> list[Row | None]:
-        rows = {row["id"]: row for row in await model.filter(id__in=ids).values()}
+        rows = {row["id"]: row for row in await model.filter(id__in=ids).values(*columns)}
         return [rows.get(pk) for pk in ids]
 
     return DataLoader(batch, max_batch_size=5000)
 
 
-def _grouped_loader(model: type[Model], key: str, order: str = "id") -> DataLoader:
+def _grouped_loader(model: type[Model], key: str, order: str = "id", columns: Sequence[str] = ()) -> DataLoader:
     async def batch(keys: list[int]) -> list[list[Row]]:
         groups: dict[int, list[Row]] = defaultdict(list)
-        for row in await model.filter(**{f"{key}__in": keys}).order_by(order).values():
+        for row in await model.filter(**{f"{key}__in": keys}).order_by(order).values(*columns):
             groups[row[key]].append(row)
         return [groups.get(k, []) for k in keys]
 
@@ -101,6 +105,17 @@ def windowed_loader(model: type[Model], parent_column: str, limit: int, before_i
     return DataLoader(batch, max_batch_size=1000)
 
 
+async def _current_script_versions(script_ids: list[int]) -> list[Row | None]:
+    """The newest version of each script: one query for the numbers, one for the content."""
+    newest: dict[int, Row] = {}
+    for row in await ScriptVersion.filter(script_id__in=script_ids).values("id", "script_id", "version"):
+        if row["script_id"] not in newest or row["version"] > newest[row["script_id"]]["version"]:
+            newest[row["script_id"]] = row
+    ids = [row["id"] for row in newest.values()]
+    rows = {row["script_id"]: row for row in await ScriptVersion.filter(id__in=ids).values()} if ids else {}
+    return [rows.get(pk) for pk in script_ids]
+
+
 class Loaders:
     """Created once per request (never shared between principals)."""
 
@@ -121,6 +136,18 @@ class Loaders:
         self.results_by_step = _grouped_loader(TaskHostResult, "step_id")
         self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
         self.module_ids_by_host = DataLoader(_module_ids_by_host, max_batch_size=5000)
+        # Work objects (jobs). Account rows never carry the secret column.
+        self.script = _by_id_loader(Script)
+        self.account = _by_id_loader(Account, ACCOUNT_PUBLIC_COLUMNS)
+        self.job_template = _by_id_loader(JobTemplate)
+        self.cron = _by_id_loader(Cron)
+        self.scripts_by_business = _grouped_loader(Script, "business_id")
+        self.accounts_by_business = _grouped_loader(Account, "business_id", columns=ACCOUNT_PUBLIC_COLUMNS)
+        self.job_templates_by_business = _grouped_loader(JobTemplate, "business_id")
+        self.crons_by_business = _grouped_loader(Cron, "business_id")
+        self.script_versions_by_script = _grouped_loader(ScriptVersion, "script_id")
+        self.current_script_version = DataLoader(_current_script_versions, max_batch_size=5000)
+        self.steps_by_template = _grouped_loader(JobStep, "template_id", order="position")
 
     def newest(self, model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
         """One loader per (relationship, page size, cursor): siblings asking the same page share a batch."""

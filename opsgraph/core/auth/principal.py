@@ -36,3 +36,8 @@ class Principal:
     def visible_business_ids(self) -> list[int] | None:
         """None means every business (superuser)."""
         return None if self.is_superuser else list(self.roles)
+
+
+# Who acts when an operator runs `opsgraph admin …` on the server itself: that shell already holds
+# the database credentials, so role checks would protect nothing; the audit log still names it.
+CLI_OPERATOR = Principal(user_id=0, username="cli", is_superuser=True)

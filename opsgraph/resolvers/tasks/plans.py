@@ -13,6 +13,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.models.jobs import JobStep, JobTemplate, Script, ScriptVersion, StepKind
 from opsgraph.models.tasks import Task, TaskKind
+from opsgraph.resolvers.jobs.accounts import resolve_account
 from opsgraph.resolvers.tasks.launch import (
     StepPlan,
     TaskPlan,
@@ -21,7 +22,7 @@ from opsgraph.resolvers.tasks.launch import (
     check_timeout,
     launch,
 )
-from opsgraph.resolvers.tasks.targets import HostAddress, resolve_account, resolve_hosts
+from opsgraph.resolvers.tasks.targets import HostAddress, resolve_hosts
 from opsgraph.resolvers.topology.business import get_business
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024

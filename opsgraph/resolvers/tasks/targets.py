@@ -1,4 +1,4 @@
-"""Which hosts a run targets and which OS account it logs in with."""
+"""Which hosts a run targets. (The account it logs in with: resolvers.jobs.accounts.resolve_account.)"""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
-from opsgraph.models.jobs import Account
 from opsgraph.models.topology import Host
 from opsgraph.resolvers.topology.common import by_address
 
@@ -61,29 +60,3 @@ async def resolve_hosts(
                 code="HOST_NOT_IN_BUSINESS",
             )
     return sorted(rows.values(), key=lambda r: int(str(r["id"])))
-
-
-async def resolve_account(business_id: int, *, account_id: int | None = None, alias: str | None = None) -> Account:
-    """By id, by alias, or the business's default account."""
-    if account_id is not None:
-        account = await Account.get_or_none(id=account_id, business_id=business_id)
-        if account is None:
-            raise NotFound(
-                f"account {account_id} is not in business {business_id}", field="accountId", code="ACCOUNT_NOT_FOUND"
-            )
-        return account
-    if alias:
-        account = await Account.get_or_none(alias=alias, business_id=business_id)
-        if account is None:
-            raise NotFound(
-                f"no account {alias!r} in business {business_id}", field="accountAlias", code="ACCOUNT_NOT_FOUND"
-            )
-        return account
-    account = await Account.get_or_none(business_id=business_id, is_default=True)
-    if account is None:
-        raise NotFound(
-            f"business {business_id} has no default account: name one, or mark one as default",
-            field="accountAlias",
-            code="ACCOUNT_NOT_FOUND",
-        )
-    return account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -25,8 +26,11 @@ from opsgraph.resolvers.topology.host_search import (
 )
 from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk, pk, pks
+from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptType
 from opsgraph.schema.types.node import Node
 from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType, ModuleType, SetType
+
+Row = dict[str, Any]
 
 
 @strawberry.input
@@ -156,19 +160,28 @@ def _required_business(value: strawberry.ID | None) -> int:
     return pk(value, "Business")
 
 
-async def _resolve_node(info: Info, type_name: str, key: int) -> Node | None:
-    loaders, principal = info.context.loaders, info.context.caller
-    builders = {
-        "Business": (loaders.business, BusinessType.from_row, "id"),
-        "Set": (loaders.set, SetType.from_row, "business_id"),
-        "Module": (loaders.module, ModuleType.from_row, "business_id"),
-        "Host": (loaders.host, HostType.from_row, "business_id"),
-        "CloudArea": (loaders.cloud_area, CloudAreaType.from_row, None),
-    }
-    if type_name not in builders:
+# Global id type → (loader attribute on Loaders, builder, the row's business column for the
+# visibility check, or None when every caller may see it). A new node type is one more row.
+NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
+    "Business": ("business", BusinessType.from_row, "id"),
+    "Set": ("set", SetType.from_row, "business_id"),
+    "Module": ("module", ModuleType.from_row, "business_id"),
+    "Host": ("host", HostType.from_row, "business_id"),
+    "CloudArea": ("cloud_area", CloudAreaType.from_row, None),
+    "Script": ("script", ScriptType.from_row, "business_id"),
+    "Account": ("account", AccountType.from_row, "business_id"),
+    "JobTemplate": ("job_template", JobTemplateType.from_row, "business_id"),
+    "Cron": ("cron", CronType.from_row, "business_id"),
+}
+
+
+async def resolve_node(info: Info, type_name: str, key: int) -> Node | None:
+    """The object, or None when it is missing or the caller has no role on its business."""
+    principal = info.context.caller
+    if type_name not in NODE_TYPES:
         return None
-    loader, build, business_key = builders[type_name]
-    row = await loader.load(key)
+    loader_name, build, business_key = NODE_TYPES[type_name]
+    row = await getattr(info.context.loaders, loader_name).load(key)
     if row is None or (business_key is not None and not principal.can(row[business_key])):
         return None
     return build(row)
@@ -179,7 +192,7 @@ class TopologyQuery:
     @strawberry.field(description="Any object by its global id; null when missing or not visible to you.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, key = decode_global_id(str(id))
-        return await _resolve_node(info, type_name, key)
+        return await resolve_node(info, type_name, key)
 
     @strawberry.field
     async def business(self, info: Info, bk_biz_id: int) -> BusinessType | None:

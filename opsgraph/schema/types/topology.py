@@ -17,11 +17,18 @@ from opsgraph.schema.connection import Connection, check_first, connection_from_
 from opsgraph.schema.types.node import Node
 
 if TYPE_CHECKING:
+    from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptLanguageEnum, ScriptType
     from opsgraph.schema.types.tasks import TaskHostResultType, TaskType
 
 Row = dict[str, Any]
 TaskRef = Annotated["TaskType", strawberry.lazy("opsgraph.schema.types.tasks")]
 TaskHostResultRef = Annotated["TaskHostResultType", strawberry.lazy("opsgraph.schema.types.tasks")]
+_JOBS = "opsgraph.schema.types.jobs"
+ScriptRef = Annotated["ScriptType", strawberry.lazy(_JOBS)]
+ScriptLanguageRef = Annotated["ScriptLanguageEnum", strawberry.lazy(_JOBS)]
+AccountRef = Annotated["AccountType", strawberry.lazy(_JOBS)]
+JobTemplateRef = Annotated["JobTemplateType", strawberry.lazy(_JOBS)]
+CronRef = Annotated["CronType", strawberry.lazy(_JOBS)]
 
 
 @strawberry.enum(description="Built-in modules of a business's idle pool set (bk-cmdb `default`).")
@@ -137,6 +144,49 @@ class BusinessType(Node):
         from opsgraph.schema.types.tasks import TaskType
 
         return await _newest_children(info, Task, "business_id", self.bk_biz_id, first, after, TaskType.from_row)
+
+    @strawberry.field(description="Scripts, oldest first.")
+    async def scripts(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        name: str | None = None,
+        name_contains: str | None = None,
+        language: ScriptLanguageRef | None = None,
+    ) -> Connection[ScriptRef]:
+        from opsgraph.schema.types.jobs import business_scripts
+
+        return await business_scripts(info, self.bk_biz_id, first, after, name, name_contains, language)
+
+    @strawberry.field(description="OS accounts, oldest first; never their secrets.")
+    async def accounts(
+        self, info: Info, first: int, after: str | None = None, alias: str | None = None
+    ) -> Connection[AccountRef]:
+        from opsgraph.schema.types.jobs import business_accounts
+
+        return await business_accounts(info, self.bk_biz_id, first, after, alias)
+
+    @strawberry.field(description="Job templates, oldest first.")
+    async def job_templates(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        name: str | None = None,
+        name_contains: str | None = None,
+    ) -> Connection[JobTemplateRef]:
+        from opsgraph.schema.types.jobs import business_job_templates
+
+        return await business_job_templates(info, self.bk_biz_id, first, after, name, name_contains)
+
+    @strawberry.field(description="Crons, oldest first.")
+    async def crons(
+        self, info: Info, first: int, after: str | None = None, enabled: bool | None = None
+    ) -> Connection[CronRef]:
+        from opsgraph.schema.types.jobs import business_crons
+
+        return await business_crons(info, self.bk_biz_id, first, after, enabled)
 
 
 @strawberry.type(name="Set")
