@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
@@ -17,6 +20,9 @@ from opsgraph.models.topology import Business
 from opsgraph.resolvers.audit import record_operation
 
 _MIN_PASSWORD = 8
+_VERIFIED_APP_TTL = 300.0
+_VERIFIED_APPS_MAX = 1024
+_VERIFIED_APPS: dict[tuple[str, str, str], float] = {}
 
 
 async def principal_for_user(user: User, *, app_code: str = "", token_id: str | None = None) -> Principal:
@@ -42,11 +48,20 @@ async def principal_from_token(token: str, settings: Settings, *, app_code: str 
 
 
 async def authenticate_app(code: str, secret: str) -> App:
+    """Every legacy request carries the app secret; scrypt costs ~50 ms of CPU, so a verified
+    (code, secret digest, stored hash) triple is remembered for a few minutes, and the hash itself
+    runs in a worker thread instead of blocking the event loop."""
     app = await App.get_or_none(code=code) if code else None
     # Verify against a dummy hash when the app is unknown so timing does not reveal app codes.
     stored = app.secret_hash if app else _DUMMY_HASH
-    if not verify_secret(secret or "", stored) or app is None:
+    key = (code, hashlib.sha256((secret or "").encode()).hexdigest(), stored)
+    if app is not None and _VERIFIED_APPS.get(key, 0.0) > time.monotonic():
+        return app
+    if not await asyncio.to_thread(verify_secret, secret or "", stored) or app is None:
         raise AuthenticationError("app authentication failed: wrong bk_app_code or bk_app_secret")
+    if len(_VERIFIED_APPS) > _VERIFIED_APPS_MAX:
+        _VERIFIED_APPS.clear()
+    _VERIFIED_APPS[key] = time.monotonic() + _VERIFIED_APP_TTL
     return app
 
 
@@ -69,7 +84,7 @@ async def principal_for_app_call(
 async def login(username: str, password: str, settings: Settings) -> tuple[str, datetime]:
     user = await User.get_or_none(username=username, is_active=True)
     stored = user.password_hash if user else _DUMMY_HASH
-    if not verify_secret(password, stored) or user is None:
+    if not await asyncio.to_thread(verify_secret, password, stored) or user is None:
         raise AuthenticationError("wrong username or password")
     token, claims = issue_token(user.username, secret=settings.secret_key, ttl_seconds=settings.token_ttl_seconds)
     return token, datetime.fromtimestamp(claims["exp"], tz=UTC)

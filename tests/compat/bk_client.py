@@ -11,13 +11,36 @@ from typing import Any
 from bkapi_client_core.esb import ESBClient, Operation, OperationGroup, bind_property
 
 CC_POST = [
-    "create_business", "update_business", "delete_business", "search_business", "update_business_enable_status",
-    "create_set", "update_set", "delete_set", "batch_delete_set", "search_set",
-    "create_module", "update_module", "delete_module", "search_module",
-    "search_host", "update_host", "delete_host", "add_host_to_resource", "transfer_host_module",
-    "transfer_host_to_idlemodule", "transfer_host_to_faultmodule", "transfer_host_to_resourcemodule",
-    "transfer_resourcehost_to_idlemodule", "transfer_sethost_to_idle_module", "find_host_by_module",
-    "clone_host_property", "add_host_lock", "delete_host_lock", "search_host_lock", "get_operation_log",
+    "create_business",
+    "update_business",
+    "delete_business",
+    "search_business",
+    "update_business_enable_status",
+    "create_set",
+    "update_set",
+    "delete_set",
+    "batch_delete_set",
+    "search_set",
+    "create_module",
+    "update_module",
+    "delete_module",
+    "search_module",
+    "search_host",
+    "update_host",
+    "delete_host",
+    "add_host_to_resource",
+    "transfer_host_module",
+    "transfer_host_to_idlemodule",
+    "transfer_host_to_faultmodule",
+    "transfer_host_to_resourcemodule",
+    "transfer_resourcehost_to_idlemodule",
+    "transfer_sethost_to_idle_module",
+    "find_host_by_module",
+    "clone_host_property",
+    "add_host_lock",
+    "delete_host_lock",
+    "search_host_lock",
+    "get_operation_log",
 ]
 CC_GET = ["get_host_base_info", "get_biz_internal_module", "search_biz_inst_topo", "get_mainline_object_topo"]
 
@@ -37,8 +60,9 @@ class LegacyClient(ESBClient):  # type: ignore[misc]
     cc = bind_property(_group("cc", CC_POST, CC_GET), name="cc")
 
 
-def make_client(base_url: str, *, app_code: str, app_secret: str, username: str | None = None,
-                bk_token: str | None = None) -> LegacyClient:
+def make_client(
+    base_url: str, *, app_code: str, app_secret: str, username: str | None = None, bk_token: str | None = None
+) -> LegacyClient:
     client = LegacyClient(endpoint=base_url, bk_api_ver="v2")
     auth: dict[str, str] = {"bk_app_code": app_code, "bk_app_secret": app_secret}
     if username:

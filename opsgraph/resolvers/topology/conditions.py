@@ -37,12 +37,18 @@ def lookup(key: str, value: Any) -> dict[str, Any]:
     return {key: value}
 
 
+_INT32 = range(-(2**31), 2**31)
+
+
 def _coerce(column: str, value: Any, field: str) -> Any:
-    if column in INTEGER_COLUMNS and isinstance(value, str):
+    if column in INTEGER_COLUMNS and isinstance(value, str | int) and not isinstance(value, bool):
         try:
-            return int(value)
+            number = int(value)
         except ValueError as exc:
             raise ValidationFailed(f"{field} needs an integer, got {value!r}", field=field) from exc
+        if number not in _INT32:
+            raise ValidationFailed(f"{field} is out of range", field=field)
+        return number
     if isinstance(value, dict):
         raise ValidationFailed(f"{field} cannot be compared with an object", field=field)
     return value

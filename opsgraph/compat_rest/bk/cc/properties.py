@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.core.errors import ValidationFailed
+from opsgraph.compat_rest.bk.params import Params
+from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.core.ids import encode_global_id
-from opsgraph.resolvers.properties import PROPERTY_COLUMNS, READ_ONLY_PROPERTIES
+from opsgraph.resolvers.properties import INTEGER_COLUMNS, PROPERTY_COLUMNS, READ_ONLY_PROPERTIES
 
 GLOBAL_TYPES = {"biz": "Business", "set": "Set", "module": "Module", "host": "Host", "plat": "CloudArea"}
 
@@ -50,3 +51,45 @@ def select_fields(properties: dict[str, Any], fields: list[str] | None) -> dict[
     if not fields:
         return properties
     return {name: properties.get(name) for name in fields}
+
+
+# Ids are int64 in bk-cmdb but int32 columns here: a larger id cannot exist, and sending it to
+# PostgreSQL would fail as a database error rather than "not found".
+_MAX_ID = 2**31 - 1
+
+
+def global_id_param(params: Params, name: str, kind: str) -> str:
+    """A required bk id parameter (`bk_biz_id`, `bk_set_id`…) as the GraphQL global id."""
+    value = params.get_int(name)
+    if not -_MAX_ID <= value <= _MAX_ID:
+        raise NotFound(f"{GLOBAL_TYPES[kind].lower()} {value} does not exist", field=params.field(name))
+    return global_id(kind, value)
+
+
+def typed_input(
+    kind: str, data: Params, *, ignore: frozenset[str] = frozenset(), required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`to_input` for a caller's `data` object, type-checking built-in properties first.
+
+    Errors name the bk field (`data.bk_capacity must be an integer`) instead of the GraphQL
+    input field a variable-coercion error would mention. Integer properties accept numeric
+    strings, as CMDB does; a string property may not be null (the column is NOT NULL).
+    """
+    for name in required:
+        data.get_str(name)
+    checked: dict[str, Any] = {}
+    for key, value in data.items():
+        column = PROPERTY_COLUMNS[kind].get(key)
+        if column is None or key in ignore or key in READ_ONLY_PROPERTIES[kind]:
+            checked[key] = value
+        elif column in INTEGER_COLUMNS:
+            checked[key] = data.get_int(key, None, required=False)
+        elif value is None:
+            raise ValidationFailed(f"{data.field(key)} must be a string, not null", field=data.field(key))
+        else:
+            checked[key] = data.get_str(key)
+    return to_input(kind, checked, ignore=ignore)
+
+
+# GraphQL's `BuiltinModuleKind` → bk-cmdb's module `default` flag.
+MODULE_DEFAULT_FLAG = {"NORMAL": 0, "IDLE": 1, "FAULT": 2, "RECYCLE": 3}
