@@ -131,9 +131,9 @@ async def search_business(params: Params, principal: Principal, settings: Settin
     if wanted_enabled:
         count, items = await fetch_rows(search, fetch)
     else:
-        # The GraphQL search can include archived businesses but not select only them, so the
-        # archived ones are picked from every match here (see the report's proposed
-        # `SearchInput.enabled`); businesses are few, and NO_LIMIT_CEILING bounds the walk.
+        # The GraphQL search can include archived businesses but not select only them (an
+        # `enabled` filter on SearchInput would let the database do it), so the archived ones are
+        # picked from every match here; businesses are few, and NO_LIMIT_CEILING bounds the walk.
         _, everything = await fetch_rows(replace(search, start=0, limit=None), fetch)
         archived = [item for item in everything if not item["enabled"]]
         end = None if search.limit is None else search.start + search.limit
