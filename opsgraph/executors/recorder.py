@@ -140,6 +140,15 @@ class TaskRecorder:
         }
         await self._write([(EventKind.HOST_STATUS, payload)], apply)
 
+    async def host_phase(self, result: TaskHostResult, phase: str) -> None:
+        result.phase = phase[:64]
+
+        async def apply() -> None:
+            await result.save(update_fields=["phase"])
+
+        payload = {"stepId": result.step_id, "hostId": result.host_id, "ip": result.ip, "phase": result.phase}
+        await self._write([(EventKind.HOST_PHASE, payload)], apply)
+
     # -- logs -----------------------------------------------------------------------------------------------
 
     def start(self) -> None:

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.events import EventBus
 from opsgraph.core.settings import Settings
+from opsgraph.executors import basic_steps  # noqa: F401 - registers the script and file executors
 from opsgraph.executors.callbacks import schedule_callback
-from opsgraph.executors.file_step import SourceCache, push_files
 from opsgraph.executors.recorder import TaskRecorder
-from opsgraph.executors.script_step import UnsupportedLanguage, run_script
 from opsgraph.executors.sessions import SessionPool
 from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshTarget
-from opsgraph.models.jobs import Account, AccountAuth, ScriptLanguage, StepKind
+from opsgraph.executors.steps import STEP_EXECUTORS, HostOutcome, HostRun
+from opsgraph.models.jobs import Account, AccountAuth, StepKind
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
 from opsgraph.models.topology import Host
 
@@ -40,7 +41,8 @@ class _StepContext:
     pool: SessionPool
     cancel: asyncio.Event
     targets: dict[int, SshTarget]
-    sources: SourceCache | None = None
+    read_from_host: Callable[[int, str], Awaitable[bytes]]
+    step_state: dict[str, Any] = field(default_factory=dict)
 
 
 class TaskRunner:
@@ -116,9 +118,15 @@ class TaskRunner:
             r for r in await TaskHostResult.filter(step_id=step.id).order_by("id") if r.status != TaskStatus.SUCCESS
         ]
         await recorder.step_status(step, TaskStatus.RUNNING)
-        context = _StepContext(task, step, recorder, pool, cancel, await self._targets(step, results))
-        if step.kind == StepKind.FILE:
-            context.sources = SourceCache(lambda host_id, path: self._read_source(context, host_id, path))
+        context = _StepContext(
+            task,
+            step,
+            recorder,
+            pool,
+            cancel,
+            await self._targets(step, results),
+            read_from_host=lambda host_id, path: self._read_source(step, pool, host_id, path),
+        )
         task_slots = asyncio.Semaphore(self.settings.runner_task_concurrency)
 
         async def bounded(result: TaskHostResult) -> None:
@@ -137,28 +145,48 @@ class TaskRunner:
         return outcome
 
     async def _targets(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
-        """SSH targets of every host in the step, from two queries (hosts, account)."""
-        account = await Account.get_or_none(id=step.config.get("account_id"))
+        """SSH targets of every host in the step, from two queries (hosts, account).
+
+        A step may carry per-host logins (`host_logins`: host id → username, encrypted password or
+        key, port, optional `jump` login), e.g. agent installs onto hosts that have no account yet;
+        other hosts use the step's account.
+        """
         hosts = {h.id: h for h in await Host.filter(id__in=[r.host_id for r in results if r.host_id])}
-        if account is None:
-            return {}
-        secret = self.secrets.decrypt(account.secret)
-        credentials: dict[str, Any] = (
-            {"password": secret} if account.auth == AccountAuth.PASSWORD else {"private_key": secret}
+        logins: dict[str, dict[str, Any]] = step.config.get("host_logins") or {}
+        account = await Account.get_or_none(id=step.config.get("account_id")) if "account_id" in step.config else None
+        shared: dict[str, Any] | None = None
+        if account is not None:
+            secret = self.secrets.decrypt(account.secret)
+            shared = {"username": account.username}
+            shared["password" if account.auth == AccountAuth.PASSWORD else "private_key"] = secret
+        targets: dict[int, SshTarget] = {}
+        for r in results:
+            login = logins.get(str(r.host_id))
+            port = self._port(hosts.get(r.host_id or 0))
+            if login is not None:
+                targets[r.id] = self._login_target(r.ip, port, login)
+            elif shared is not None:
+                targets[r.id] = SshTarget(address=r.ip, port=port, **shared)
+        return targets
+
+    def _login_target(self, address: str, port: int, login: dict[str, Any]) -> SshTarget:
+        """A stored login (secrets encrypted); `jump` reaches the host through another (PAgent via proxy)."""
+        jump = login.get("jump")
+        return SshTarget(
+            address=str(login.get("address") or address),
+            port=int(login.get("port") or port),
+            username=str(login["username"]),
+            password=self.secrets.decrypt(login["password"]) if login.get("password") else None,
+            private_key=self.secrets.decrypt(login["key"]) if login.get("key") else None,
+            jump=self._login_target(str(jump["address"]), int(jump.get("port") or 22), jump) if jump else None,
         )
-        return {
-            r.id: SshTarget(
-                address=r.ip, port=self._port(hosts.get(r.host_id or 0)), username=account.username, **credentials
-            )
-            for r in results
-        }
 
     def _port(self, host: Host | None) -> int:
         return (host.ssh_port if host is not None else None) or self.settings.ssh_default_port
 
-    async def _read_source(self, context: _StepContext, host_id: int, path: str) -> bytes:
+    async def _read_source(self, step: TaskStep, pool: SessionPool, host_id: int, path: str) -> bytes:
         host = await Host.get_or_none(id=host_id)
-        account = await Account.get_or_none(id=context.step.config.get("account_id"))
+        account = await Account.get_or_none(id=step.config.get("account_id"))
         if host is None or account is None:
             raise SshFailure(HostFailure.FILE_MISSING, f"source host {host_id} or its account no longer exists")
         secret = self.secrets.decrypt(account.secret)
@@ -169,7 +197,7 @@ class TaskRunner:
             password=secret if account.auth == AccountAuth.PASSWORD else None,
             private_key=secret if account.auth == AccountAuth.KEY else None,
         )
-        session = await context.pool.session(target)
+        session = await pool.session(target)
         return await session.read_file(path)
 
     async def _run_host(self, context: _StepContext, result: TaskHostResult) -> None:
@@ -179,72 +207,44 @@ class TaskRunner:
                 result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled before it started"
             )
             return
+        executor = STEP_EXECUTORS.get(context.step.kind)
         target = context.targets.get(result.id)
-        if target is None:
-            await recorder.host_status(
-                result, TaskStatus.FAILED, failure=HostFailure.NO_ACCOUNT, error="the step's account no longer exists"
+        if executor is None or target is None:
+            reason = (
+                (HostFailure.PROTOCOL_ERROR, f"no executor for step kind {context.step.kind!r}")
+                if executor is None
+                else (HostFailure.NO_ACCOUNT, "no login for this host: the step's account no longer exists")
             )
+            await recorder.host_status(result, TaskStatus.FAILED, failure=reason[0], error=reason[1])
             return
         await recorder.host_status(result, TaskStatus.RUNNING)
+
+        async def emit(stream: str, line: str) -> None:
+            await recorder.log(result, stream, line)
+
+        async def phase(name: str) -> None:
+            await recorder.host_phase(result, name)
+
         try:
+            await phase("connect")
             session = await context.pool.session(target)
-            if context.step.kind == StepKind.SCRIPT:
-                await self._run_script(context, result, session)
-            else:
-                await self._push_files(context, result, session)
+            run = HostRun(
+                config=context.step.config,
+                session=session,
+                result=result,
+                cancel=context.cancel,
+                emit=emit,
+                phase=phase,
+                read_from_host=context.read_from_host,
+                step_state=context.step_state,
+                settings=self.settings,
+            )
+            outcome = await executor(run)
         except SshFailure as failure:
-            await recorder.host_status(result, TaskStatus.FAILED, failure=failure.failure, error=failure.message)
-        except UnsupportedLanguage as exc:
-            await recorder.host_status(result, TaskStatus.FAILED, failure=HostFailure.PROTOCOL_ERROR, error=str(exc))
-
-    async def _run_script(self, context: _StepContext, result: TaskHostResult, session: Any) -> None:
-        config = context.step.config
-
-        async def on_output(stream: str, line: str) -> None:
-            await context.recorder.log(result, stream, line)
-
-        outcome = await run_script(
-            session,
-            content=config["content"],
-            language=ScriptLanguage(int(config.get("language", 1))),
-            params=str(config.get("params") or ""),
-            timeout=float(config.get("timeout", 7200)),
-            cancel=context.cancel,
-            on_output=on_output,
+            outcome = HostOutcome(TaskStatus.FAILED, failure=failure.failure, error=failure.message)
+        await recorder.host_status(
+            result, outcome.status, exit_code=outcome.exit_code, failure=outcome.failure, error=outcome.error
         )
-        recorder = context.recorder
-        if outcome.cancelled:
-            await recorder.host_status(
-                result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled; remote process killed"
-            )
-        elif outcome.timed_out:
-            await recorder.host_status(
-                result,
-                TaskStatus.FAILED,
-                failure=HostFailure.TIMEOUT,
-                error=f"timed out after {config.get('timeout', 7200)} s; remote process killed",
-            )
-        elif outcome.exit_code == 0:
-            await recorder.host_status(result, TaskStatus.SUCCESS, exit_code=0)
-        else:
-            await recorder.host_status(
-                result,
-                TaskStatus.FAILED,
-                exit_code=outcome.exit_code,
-                failure=HostFailure.NON_ZERO_EXIT,
-                error=f"exit code {outcome.exit_code}",
-            )
-
-    async def _push_files(self, context: _StepContext, result: TaskHostResult, session: Any) -> None:
-        config = context.step.config
-        assert context.sources is not None
-        sources = [await context.sources.get(spec) for spec in config.get("sources", [])]
-        written = await push_files(
-            session, sources, target_dir=config["target_path"], mode=config.get("mode"), owner=config.get("owner")
-        )
-        for path in written:
-            await context.recorder.log(result, "stdout", f"wrote {path}")
-        await context.recorder.host_status(result, TaskStatus.SUCCESS, exit_code=0)
 
     async def _cancel_remaining(self, task: Task, recorder: TaskRecorder) -> None:
         """Steps that never ran end as CANCELLED too, so nothing is left pending."""

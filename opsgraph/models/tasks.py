@@ -63,6 +63,7 @@ class EventKind(StrEnum):
     TASK_STATUS = "TASK_STATUS"
     STEP_STATUS = "STEP_STATUS"
     HOST_STATUS = "HOST_STATUS"
+    HOST_PHASE = "HOST_PHASE"
     LOG = "LOG"
 
 
@@ -132,6 +133,7 @@ class TaskHostResult(Model):
     ip = fields.CharField(max_length=64)
     cloud_area_id = fields.IntField(default=0)
     status = fields.CharEnumField(TaskStatus, max_length=16, default=TaskStatus.PENDING)
+    phase = fields.CharField(max_length=64, default="")
     exit_code = fields.IntField(null=True)
     failure = fields.CharField(max_length=32, default="")
     error = fields.CharField(max_length=1024, default="")

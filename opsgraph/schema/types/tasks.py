@@ -51,6 +51,7 @@ class TaskHostResultType:
     ip: str
     bk_cloud_id: int
     status: TaskStatusEnum
+    phase: str = strawberry.field(description="The stage this host is at (connect, check_os, push_files…).")
     exit_code: int | None
     failure: str | None = strawberry.field(description="Why it failed: UNREACHABLE, AUTH_FAILED, TIMEOUT…")
     error: str
@@ -68,6 +69,7 @@ class TaskHostResultType:
             ip=row["ip"],
             bk_cloud_id=row["cloud_area_id"],
             status=TaskStatusEnum(row["status"]),
+            phase=row["phase"],
             exit_code=row["exit_code"],
             failure=row["failure"] or None,
             error=row["error"],
@@ -95,10 +97,14 @@ class TaskStepType:
     status: TaskStatusEnum
     started_at: datetime | None
     finished_at: datetime | None
+    bk_step_id: int | None = strawberry.field(description="The job template step it ran (bk-job step_id); else null.")
 
     @classmethod
     def from_row(cls, row: Row) -> TaskStepType:
+        config = row.get("config")
+        origin = config.get("job_step_id") if isinstance(config, dict) else None
         return cls(
+            bk_step_id=origin if isinstance(origin, int) else None,
             id=row["id"],
             step_instance_id=row["id"],
             position=row["position"],
@@ -143,10 +149,16 @@ class TaskType(Node):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    start_way: int = strawberry.field(description="How it was started (bk-job start_way): 1 web, 2 API, 3 cron.")
+    bk_job_id: int | None = strawberry.field(description="The job template it ran (bk-job bk_job_id); else null.")
 
     @classmethod
     def from_row(cls, row: Row) -> TaskType:
+        params = row.get("params")
+        template_id = params.get("template_id") if isinstance(params, dict) else None
         return cls(
+            start_way=row["start_way"],
+            bk_job_id=template_id if isinstance(template_id, int) else None,
             id=strawberry.ID(encode_global_id("Task", row["id"])),
             bk_task_id=row["id"],
             job_instance_id=row["id"],
@@ -180,6 +192,6 @@ class TaskType(Node):
 @strawberry.type(name="TaskEvent")
 class TaskEventType:
     seq: int
-    kind: str = strawberry.field(description="TASK_STATUS, STEP_STATUS, HOST_STATUS or LOG")
+    kind: str = strawberry.field(description="TASK_STATUS, STEP_STATUS, HOST_STATUS, HOST_PHASE or LOG")
     payload: JSON
     at: datetime | None = None

@@ -1,0 +1,44 @@
+"""The two basic step kinds: run a script, push files."""
+
+from __future__ import annotations
+
+from opsgraph.executors.file_step import SourceCache, push_files
+from opsgraph.executors.script_step import UnsupportedLanguage, run_script
+from opsgraph.executors.steps import HostOutcome, HostRun, outcome_of_command, register_step
+from opsgraph.models.jobs import ScriptLanguage, StepKind
+from opsgraph.models.tasks import HostFailure, TaskStatus
+
+
+@register_step(StepKind.SCRIPT)
+async def script_on_host(run: HostRun) -> HostOutcome:
+    config = run.config
+    timeout = float(config.get("timeout", 7200))
+    try:
+        result = await run_script(
+            run.session,
+            content=config["content"],
+            language=ScriptLanguage(int(config.get("language", 1))),
+            params=str(config.get("params") or ""),
+            timeout=timeout,
+            cancel=run.cancel,
+            on_output=run.emit,
+        )
+    except UnsupportedLanguage as exc:
+        return HostOutcome(TaskStatus.FAILED, failure=HostFailure.PROTOCOL_ERROR, error=str(exc))
+    return outcome_of_command(result, timeout=timeout)
+
+
+@register_step(StepKind.FILE)
+async def files_to_host(run: HostRun) -> HostOutcome:
+    cache = run.step_state.setdefault("sources", SourceCache(run.read_from_host))
+    sources = [await cache.get(spec) for spec in run.config.get("sources", [])]
+    written = await push_files(
+        run.session,
+        sources,
+        target_dir=run.config["target_path"],
+        mode=run.config.get("mode"),
+        owner=run.config.get("owner"),
+    )
+    for path in written:
+        await run.emit("stdout", f"wrote {path}")
+    return HostOutcome(TaskStatus.SUCCESS, exit_code=0)

@@ -1,0 +1,80 @@
+"""Step executors: what one kind of step does on one host, registered by kind.
+
+The runner owns everything around a host (slots, connecting, cancel, recording the outcome); an
+executor only does the work over the already-open SSH session and says how it went. New kinds
+(agent installs, security scans…) register here without touching the runner.
+
+Example:
+    @register_step("hello")
+    async def say_hello(run: HostRun) -> HostOutcome:
+        await run.phase("greet")
+        result = await run.session.run("echo hello", on_output=run.emit, timeout=10, cancel=run.cancel)
+        return outcome_of_command(result, timeout=10)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsgraph.executors.ssh import CommandResult, SshSession
+from opsgraph.models.tasks import HostFailure, TaskHostResult, TaskStatus
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    status: TaskStatus
+    exit_code: int | None = None
+    failure: str = ""
+    error: str = ""
+
+
+@dataclass
+class HostRun:
+    """One host's share of a step."""
+
+    config: dict[str, Any]
+    session: SshSession
+    result: TaskHostResult
+    cancel: asyncio.Event
+    emit: Callable[[str, str], Awaitable[None]]  # (stream, line) → the host's log and the event stream
+    phase: Callable[[str], Awaitable[None]]  # a named stage of this host's work, visible as it happens
+    read_from_host: Callable[[int, str], Awaitable[bytes]]  # (host id, path) with the step's account
+    step_state: dict[str, Any] = field(default_factory=dict)  # shared by every host of the step
+    settings: Any = None
+
+
+StepExecutor = Callable[[HostRun], Awaitable[HostOutcome]]
+STEP_EXECUTORS: dict[str, StepExecutor] = {}
+
+
+def register_step(kind: str) -> Callable[[StepExecutor], StepExecutor]:
+    def decorate(executor: StepExecutor) -> StepExecutor:
+        STEP_EXECUTORS[kind] = executor
+        return executor
+
+    return decorate
+
+
+def outcome_of_command(result: CommandResult, *, timeout: float) -> HostOutcome:
+    """The usual reading of a finished command: 0 is success, anything else a precise failure."""
+    if result.cancelled:
+        return HostOutcome(
+            TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled; remote process killed"
+        )
+    if result.timed_out:
+        return HostOutcome(
+            TaskStatus.FAILED,
+            failure=HostFailure.TIMEOUT,
+            error=f"timed out after {timeout:g} s; remote process killed",
+        )
+    if result.exit_code == 0:
+        return HostOutcome(TaskStatus.SUCCESS, exit_code=0)
+    return HostOutcome(
+        TaskStatus.FAILED,
+        exit_code=result.exit_code,
+        failure=HostFailure.NON_ZERO_EXIT,
+        error=f"exit code {result.exit_code}",
+    )
