@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opsgraph.executors.file_step import SourceCache, push_files
 from opsgraph.executors.script_step import UnsupportedLanguage, run_script
-from opsgraph.executors.steps import HostOutcome, HostRun, outcome_of_command, register_step
+from opsgraph.executors.steps import HostOutcome, HostRun, outcome_of_command, register_step, within_limits
 from opsgraph.models.jobs import ScriptLanguage, StepKind
 from opsgraph.models.tasks import HostFailure, TaskStatus
 
@@ -30,6 +30,10 @@ async def script_on_host(run: HostRun) -> HostOutcome:
 
 @register_step(StepKind.FILE)
 async def files_to_host(run: HostRun) -> HostOutcome:
+    return await within_limits(run, _push(run), timeout=float(run.config.get("timeout", 7200)))
+
+
+async def _push(run: HostRun) -> HostOutcome:
     cache = run.step_state.setdefault("sources", SourceCache(run.read_from_host))
     sources = [await cache.get(spec) for spec in run.config.get("sources", [])]
     written = await push_files(

@@ -57,8 +57,9 @@ class TaskRecorder:
         async with self._lock:
             first = self._seq + 1
             self._seq += len(rows)
+            stamp = now()
             events = [
-                TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload)
+                TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload, created_at=stamp)
                 for i, (kind, payload) in enumerate(rows)
             ]
             async with in_transaction():
@@ -66,7 +67,6 @@ class TaskRecorder:
                     await apply()
                 await TaskEvent.bulk_create(events)
                 await Task.filter(id=self.task.id).update(last_seq=self._seq)
-            stamp = now().isoformat()
             for event in events:
                 self.bus.publish(
                     self.task.id,

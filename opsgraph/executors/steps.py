@@ -58,6 +58,24 @@ def register_step(kind: str) -> Callable[[StepExecutor], StepExecutor]:
     return decorate
 
 
+async def within_limits(run: HostRun, work: Awaitable[HostOutcome], *, timeout: float) -> HostOutcome:
+    """Bound work that is not a single remote command (SFTP transfers…) by the step timeout and by
+    cancel; the abandoned transfer is dropped with its SFTP channel when the task's sessions close."""
+    job = asyncio.ensure_future(work)
+    cancelled = asyncio.ensure_future(run.cancel.wait())
+    try:
+        done, _ = await asyncio.wait({job, cancelled}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        cancelled.cancel()
+    if job in done:
+        return job.result()
+    job.cancel()
+    await asyncio.gather(job, return_exceptions=True)
+    if run.cancel.is_set():
+        return HostOutcome(TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled during the transfer")
+    return HostOutcome(TaskStatus.FAILED, failure=HostFailure.TIMEOUT, error=f"timed out after {timeout:g} s")
+
+
 def outcome_of_command(result: CommandResult, *, timeout: float) -> HostOutcome:
     """The usual reading of a finished command: 0 is success, anything else a precise failure."""
     if result.cancelled:

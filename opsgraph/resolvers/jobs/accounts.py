@@ -168,15 +168,15 @@ async def resolve_account(business_id: int, *, account_id: int | None = None, al
     """bk-job's order: `account_id` wins, then `account_alias`, else the business's default account."""
     if account_id is not None:
         found = await Account.get_or_none(id=account_id, business_id=business_id)
-        where = f"account {account_id}"
+        missing, field = f"account {account_id}", "accountId"
     elif alias:
         found = await account_by_alias(business_id, alias)
-        where = f"account {alias!r}"
+        missing, field = f"account {alias!r}", "accountAlias"
     else:
         found = await default_account(business_id)
-        where = "a default account"
+        missing, field = "default account: name one, or mark one as default", "accountAlias"
     if found is None:
-        raise NotFound(f"business {business_id} has no {where}", field="account", code="ACCOUNT_NOT_FOUND")
+        raise NotFound(f"business {business_id} has no {missing}", field=field, code="ACCOUNT_NOT_FOUND")
     return found
 
 

@@ -68,7 +68,7 @@ class TaskSubscription:
                             break
                         yield _event(row)
                         last = row["seq"]
-                yield TaskEventType(seq=event["seq"], kind=event["kind"], payload=event["payload"])
+                yield TaskEventType(seq=event["seq"], kind=event["kind"], payload=event["payload"], at=event.get("at"))
                 last = event["seq"]
                 if _ends_task(event["kind"], event["payload"]):
                     return
