@@ -1,14 +1,18 @@
 """Persist every state change, then announce it.
 
-One `TaskRecorder` per running task allocates the per-task event numbers (`seq`) and writes
-status changes and their events in one transaction. Log lines are buffered per host and
-flushed in batches (every `flush_interval` or `flush_lines`), so 200 hosts printing do not mean
-200 writes per line — SQLite has one writer.
+One `TaskRecorder` per running task allocates the per-task event numbers (`seq`) and hands each
+change to ONE writer task, which commits whatever has queued up in a single transaction and only
+then publishes the events. Host-level changes (status, phase, log lines) do not wait for their
+commit, so a host frees its concurrency slot at once instead of queueing for SQLite's single
+connection four times; task and step changes wait, and `drain()` waits for everything queued.
+Log lines are buffered per host and flushed every `flush_interval` or `flush_lines`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +22,19 @@ from tortoise.transactions import in_transaction
 from opsgraph.core.events import EventBus
 from opsgraph.models.tasks import EventKind, Task, TaskEvent, TaskHostResult, TaskStatus, TaskStep
 
+log = logging.getLogger("opsgraph.recorder")
+Apply = Callable[[], Awaitable[None]]
+
 
 def now() -> datetime:
     return datetime.now(tz=UTC)
+
+
+@dataclass
+class _Write:
+    events: list[TaskEvent]
+    apply: Apply | None
+    done: asyncio.Future[None]
 
 
 @dataclass
@@ -49,29 +63,60 @@ class TaskRecorder:
         self._logs: dict[int, _LogBuffer] = {}
         self._results: dict[int, TaskHostResult] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._queue: list[_Write] = []
+        self._queued = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
 
     # -- events ---------------------------------------------------------------------------------------------
 
-    async def _write(self, rows: list[tuple[EventKind, dict[str, Any]]], apply: Any = None) -> None:
-        """Apply row updates and insert events atomically; publish only after the commit."""
-        async with self._lock:
-            first = self._seq + 1
-            self._seq += len(rows)
-            stamp = now()
-            events = [
-                TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload, created_at=stamp)
-                for i, (kind, payload) in enumerate(rows)
-            ]
-            async with in_transaction():
-                if apply is not None:
-                    await apply()
-                await TaskEvent.bulk_create(events)
-                await Task.filter(id=self.task.id).update(last_seq=self._seq)
-            for event in events:
-                self.bus.publish(
-                    self.task.id,
-                    {"seq": event.seq, "kind": str(event.kind), "payload": event.payload, "at": stamp},
-                )
+    async def _write(
+        self, rows: list[tuple[EventKind, dict[str, Any]]], apply: Apply | None = None, *, wait: bool = True
+    ) -> None:
+        """Queue row updates and their events for the writer; with `wait`, return once committed."""
+        stamp = now()
+        first = self._seq + 1
+        self._seq += len(rows)
+        events = [
+            TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload, created_at=stamp)
+            for i, (kind, payload) in enumerate(rows)
+        ]
+        write = _Write(events, apply, asyncio.get_running_loop().create_future())
+        write.done.add_done_callback(_log_failure)
+        self._queue.append(write)
+        self._queued.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name=f"opsgraph-recorder-{self.task.id}")
+        if wait:
+            await asyncio.shield(write.done)
+
+    async def _write_batches(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            self._queued.clear()
+            try:
+                async with in_transaction():
+                    for write in batch:
+                        if write.apply is not None:
+                            await write.apply()
+                    await TaskEvent.bulk_create([e for w in batch for e in w.events])
+                    await Task.filter(id=self.task.id).update(last_seq=batch[-1].events[-1].seq)
+            except Exception as exc:  # handed to every waiter (logged when nobody waits)
+                for write in batch:
+                    write.done.set_exception(exc)
+                continue
+            for write in batch:
+                for event in write.events:
+                    self.bus.publish(
+                        self.task.id,
+                        {"seq": event.seq, "kind": str(event.kind), "payload": event.payload, "at": event.created_at},
+                    )
+                write.done.set_result(None)
+
+    async def drain(self) -> None:
+        """Wait until every queued change is committed (e.g. before reading statuses back)."""
+        while self._queue or (self._writer is not None and not self._writer.done()):
+            if self._writer is not None:
+                await asyncio.shield(self._writer)
 
     async def task_status(self, status: TaskStatus, *, error: str = "") -> None:
         task = self.task
@@ -138,7 +183,7 @@ class TaskRecorder:
             "failure": failure,
             "error": result.error,
         }
-        await self._write([(EventKind.HOST_STATUS, payload)], apply)
+        await self._write([(EventKind.HOST_STATUS, payload)], apply, wait=False)
 
     async def host_phase(self, result: TaskHostResult, phase: str) -> None:
         result.phase = phase[:64]
@@ -147,7 +192,7 @@ class TaskRecorder:
             await result.save(update_fields=["phase"])
 
         payload = {"stepId": result.step_id, "hostId": result.host_id, "ip": result.ip, "phase": result.phase}
-        await self._write([(EventKind.HOST_PHASE, payload)], apply)
+        await self._write([(EventKind.HOST_PHASE, payload)], apply, wait=False)
 
     # -- logs -----------------------------------------------------------------------------------------------
 
@@ -160,6 +205,7 @@ class TaskRecorder:
             await asyncio.gather(self._flusher, return_exceptions=True)
             self._flusher = None
         await self.flush_logs()
+        await self.drain()
 
     async def log(self, result: TaskHostResult, stream: str, line: str) -> None:
         buffer = self._logs.setdefault(result.id, _LogBuffer())
@@ -221,4 +267,9 @@ class TaskRecorder:
                     log=result.log, log_size=result.log_size, log_truncated=result.log_truncated
                 )
 
-        await self._write(rows, apply)
+        await self._write(rows, apply, wait=False)
+
+
+def _log_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("recording task progress failed", exc_info=done.exception())
