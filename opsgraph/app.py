@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql (GraphiQL on GET), the REST compat paths, /healthz.
+"""The ASGI application: GraphQL at /graphql (GraphiQL on GET), agent heartbeats, the REST compat
+paths, /healthz.
 
 Lives above `core` because it wires every layer together.
 """
@@ -20,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from opsgraph.agent_api import agent_routes
 from opsgraph.compat_rest import rest_routes
 from opsgraph.core.db import close_database, open_database
 from opsgraph.core.errors import AuthenticationError
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
+            *agent_routes(),  # before the compat dialects: OpenC3 owns the rest of /api/agent/
             *rest_routes(),
         ],
         lifespan=lifespan,

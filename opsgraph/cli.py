@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from opsgraph.core.db import apply_migrations, database
@@ -52,6 +55,13 @@ def _build_parser() -> argparse.ArgumentParser:
     secret.add_argument("--password")
     create_account.add_argument("--default", action="store_true", help="use it where a caller names no account")
     create_account.add_argument("--description", default="")
+    create_access_key = admin_commands.add_parser(
+        "create-access-key",
+        help="issue a Huawei Cloud AK/SK for a project; prints {access_key, secret_key, project_id} as JSON",
+    )
+    create_access_key.add_argument("--project", required=True, help="the project_id clients put in request paths")
+    create_access_key.add_argument("--biz", type=int, help="bk_biz_id: confine the key to this business")
+    create_access_key.add_argument("--user", help="the user the key acts as (default: the first superuser)")
     return parser
 
 
@@ -107,12 +117,22 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> str:
         default = ", default" if created.is_default else ""
         return f"created account {created.alias} (id {created.id}, {auth}{default}) in business {args.biz}"
 
+    async def access_key() -> str:
+        from opsgraph.resolvers.access_keys import create_access_key
+
+        key, secret = await create_access_key(
+            settings, project_id=args.project, business_id=args.biz, username=args.user
+        )
+        # Machine-readable: the secret is shown this once and never stored in plain text.
+        return json.dumps({"access_key": key.access_key, "secret_key": secret, "project_id": key.project_id})
+
     actions: dict[str, Callable[[], Awaitable[str]]] = {
         "create-user": create_user,
         "create-app": create_app,
         "issue-token": token,
         "grant-role": grant,
         "create-account": account,
+        "create-access-key": access_key,
     }
     return await _with_database(settings, actions[args.admin_command])
 
@@ -129,12 +149,23 @@ def _read_key_file(path: str) -> str:
         raise ValidationFailed(f"key file {path} is not a text (OpenSSH or PEM) private key") from exc
 
 
+def listening_url(host: str, port: int) -> str:
+    """Where agents reach a server listening on host:port (a wildcard address means this machine's name)."""
+    if host in {"", "0.0.0.0", "::"}:
+        host = socket.getfqdn()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from opsgraph.app import create_app
 
     asyncio.run(apply_migrations(settings.database_url))
+    # Agents report to OPSGRAPH_PUBLIC_URL; without it, to where this server listens.
+    settings = replace(settings, public_url=settings.public_url or listening_url(args.host, args.port))
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
 
 

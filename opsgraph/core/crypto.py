@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from opsgraph.core.errors import ConfigurationError
 
+# Agent tokens are keyed apart from credentials: a leaked ciphertext of one never decrypts as the other.
+AGENT_TOKEN_PURPOSE = b"opsgraph/agent-tokens/v1"
+
 
 class SecretBox:
     def __init__(self, secret_key: str, purpose: bytes = b"opsgraph/credentials/v1") -> None:

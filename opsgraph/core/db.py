@@ -21,6 +21,8 @@ MODEL_MODULES = [
     "opsgraph.models.audit",
     "opsgraph.models.jobs",
     "opsgraph.models.tasks",
+    "opsgraph.models.security",
+    "opsgraph.models.agents",
 ]
 SQLITE_PRAGMAS = "journal_mode=WAL&busy_timeout=5000&synchronous=NORMAL&foreign_keys=ON"
 

@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import os
+import posixpath
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +32,28 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise ConfigurationError(f"{PREFIX}{name} must be at least 1, got {value}")
+    return value
+
+
+def _agent_install_root(path: str) -> str:
+    """Absolute and not `/`: uninstalling removes `<root>/<host id>`, nothing wider."""
+    cleaned = posixpath.normpath(path.strip())
+    if not cleaned.startswith("/") or cleaned.strip("/") == "":
+        raise ConfigurationError(f"{PREFIX}AGENT_INSTALL_ROOT must be an absolute directory below /, got {path!r}")
+    return cleaned
+
+
+def _public_url(raw: str | None) -> str:
+    url = (raw or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{PREFIX}PUBLIC_URL must be an http(s) URL, got {url!r}")
+    return url
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -79,6 +102,13 @@ class Settings:
     callback_attempts: int = 4
     callback_timeout: float = 10.0
     cron_interval_seconds: float = 5.0
+    # Agents: where they report to (empty = where `opsgraph serve` listens), where they live on a host,
+    # how often they beat, how long a silence still counts as alive, how long an install waits for it.
+    public_url: str = ""
+    agent_install_root: str = "/opt/opsgraph-agent"
+    agent_heartbeat_seconds: int = 15
+    agent_alive_seconds: int = 60
+    agent_install_wait_seconds: int = 60
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -125,6 +155,11 @@ def load_settings() -> Settings:
         callback_attempts=_env_int("CALLBACK_ATTEMPTS", 4),
         callback_timeout=float(_env_int("CALLBACK_TIMEOUT", 10)),
         cron_interval_seconds=float(_env_int("CRON_INTERVAL_SECONDS", 5)),
+        public_url=_public_url(_env("PUBLIC_URL")),
+        agent_install_root=_agent_install_root(_env("AGENT_INSTALL_ROOT") or "/opt/opsgraph-agent"),
+        agent_heartbeat_seconds=_env_positive("AGENT_HEARTBEAT_SECONDS", 15),
+        agent_alive_seconds=_env_positive("AGENT_ALIVE_SECONDS", 60),
+        agent_install_wait_seconds=_env_positive("AGENT_INSTALL_WAIT_SECONDS", 60),
     )
 
 

@@ -18,14 +18,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.core.crypto import SecretBox
+from opsgraph.core.errors import OpsGraphError
 from opsgraph.core.events import EventBus
 from opsgraph.core.settings import Settings
-from opsgraph.executors import basic_steps  # noqa: F401 - registers the script and file executors
+from opsgraph.executors import (  # noqa: F401 - register the step executors
+    agent_install,
+    basic_steps,
+    iac_scan,
+    security_scan,
+)
+from opsgraph.executors.agent_routes import pagent_jumps
 from opsgraph.executors.callbacks import schedule_callback
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.sessions import SessionPool
 from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshTarget
-from opsgraph.executors.steps import STEP_EXECUTORS, HostOutcome, HostRun
+from opsgraph.executors.steps import LOCAL_EXECUTORS, STEP_EXECUTORS, HostOutcome, HostRun, LocalRun
 from opsgraph.models.jobs import Account, AccountAuth, StepKind
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
 from opsgraph.models.topology import Host
@@ -83,15 +90,19 @@ class TaskRunner:
             if cancel.is_set():
                 await self._cancel_remaining(task, recorder)
                 return TaskStatus.CANCELLED, "cancelled"
+            reason = ""
             if step.kind == StepKind.APPROVAL:
                 outcome = await self._wait_for_confirmation(task, step, recorder, cancel, confirm)
+            elif step.kind in LOCAL_EXECUTORS:
+                outcome, reason = await self._run_local_step(task, step, recorder, cancel)
             else:
                 outcome = await self._run_host_step(task, step, recorder, pool, cancel)
             if outcome == TaskStatus.CANCELLED:
                 await self._cancel_remaining(task, recorder)
                 return TaskStatus.CANCELLED, "cancelled"
             if outcome != TaskStatus.SUCCESS:
-                return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed"
+                detail = f": {reason}" if reason else ""
+                return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed{detail}"
         return TaskStatus.SUCCESS, ""
 
     async def _wait_for_confirmation(
@@ -110,6 +121,19 @@ class TaskRunner:
         await recorder.task_status(TaskStatus.RUNNING)
         await recorder.step_status(step, TaskStatus.SUCCESS)
         return TaskStatus.SUCCESS
+
+    async def _run_local_step(
+        self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event
+    ) -> tuple[TaskStatus, str]:
+        """A host-less step runs here, once; its refusal (our error) fails the step with its reason."""
+        await recorder.step_status(step, TaskStatus.RUNNING)
+        run = LocalRun(task_id=task.id, step_id=step.id, config=step.config, cancel=cancel, settings=self.settings)
+        try:
+            outcome = await LOCAL_EXECUTORS[step.kind](run)
+        except OpsGraphError as exc:
+            outcome = HostOutcome(TaskStatus.FAILED, error=exc.message)
+        await recorder.step_status(step, outcome.status)
+        return outcome.status, outcome.error
 
     async def _run_host_step(
         self, task: Task, step: TaskStep, recorder: TaskRecorder, pool: SessionPool, cancel: asyncio.Event
@@ -134,6 +158,7 @@ class TaskRunner:
                 await self._run_host(context, result)
 
         await asyncio.gather(*(bounded(r) for r in results))
+        await recorder.drain()  # host outcomes are committed by the recorder's writer; read them back after
         statuses = {r.status for r in await TaskHostResult.filter(step_id=step.id).only("id", "status")}
         if statuses <= {TaskStatus.SUCCESS}:
             outcome = TaskStatus.SUCCESS
@@ -149,9 +174,11 @@ class TaskRunner:
 
         A step may carry per-host logins (`host_logins`: host id → username, encrypted password or
         key, port, optional `jump` login), e.g. agent installs onto hosts that have no account yet;
-        other hosts use the step's account.
+        other hosts use the step's account. PAGENT hosts whose login names no route go through the
+        PROXY of their cloud area (one more query, two when the step has PAGENT hosts).
         """
         hosts = {h.id: h for h in await Host.filter(id__in=[r.host_id for r in results if r.host_id])}
+        jumps = await pagent_jumps(hosts)  # PAGENT hosts are reached through their cloud area's proxy
         logins: dict[str, dict[str, Any]] = step.config.get("host_logins") or {}
         account = await Account.get_or_none(id=step.config.get("account_id")) if "account_id" in step.config else None
         shared: dict[str, Any] | None = None
@@ -163,10 +190,12 @@ class TaskRunner:
         for r in results:
             login = logins.get(str(r.host_id))
             port = self._port(hosts.get(r.host_id or 0))
-            if login is not None:
-                targets[r.id] = self._login_target(r.ip, port, login)
+            jump = jumps.get(r.host_id or 0)
+            if login is not None:  # a login that names its route (`jump`, even null) keeps it
+                targets[r.id] = self._login_target(r.ip, port, login if "jump" in login else {**login, "jump": jump})
             elif shared is not None:
-                targets[r.id] = SshTarget(address=r.ip, port=port, **shared)
+                via = self._login_target(str(jump["address"]), int(jump.get("port") or 22), jump) if jump else None
+                targets[r.id] = SshTarget(address=r.ip, port=port, **shared, jump=via)
         return targets
 
     def _login_target(self, address: str, port: int, login: dict[str, Any]) -> SshTarget:

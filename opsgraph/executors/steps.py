@@ -58,6 +58,30 @@ def register_step(kind: str) -> Callable[[StepExecutor], StepExecutor]:
     return decorate
 
 
+@dataclass
+class LocalRun:
+    """A host-less step (e.g. static analysis of uploaded files): it runs in the server, once per
+    step, with the same task lifecycle, events and cancel as host steps, but no SSH session."""
+
+    task_id: int
+    step_id: int
+    config: dict[str, Any]
+    cancel: asyncio.Event
+    settings: Any = None
+
+
+LocalExecutor = Callable[[LocalRun], Awaitable[HostOutcome]]
+LOCAL_EXECUTORS: dict[str, LocalExecutor] = {}
+
+
+def register_local_step(kind: str) -> Callable[[LocalExecutor], LocalExecutor]:
+    def decorate(executor: LocalExecutor) -> LocalExecutor:
+        LOCAL_EXECUTORS[kind] = executor
+        return executor
+
+    return decorate
+
+
 async def within_limits(run: HostRun, work: Awaitable[HostOutcome], *, timeout: float) -> HostOutcome:
     """Bound work that is not a single remote command (SFTP transfers…) by the step timeout and by
     cancel; the abandoned transfer is dropped with its SFTP channel when the task's sessions close."""

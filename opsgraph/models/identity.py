@@ -68,3 +68,29 @@ class RevokedToken(Model):
 
     class Meta:
         table = "revoked_token"
+
+
+class AccessKey(Model):
+    """A Huawei Cloud style AK/SK pair: requests signed with the secret act as `user` in `project_id`.
+
+    The secret is kept encrypted (SecretBox under its own purpose label), not hashed, because the
+    server recomputes each request's HMAC with it. A key bound to a business acts only there.
+    """
+
+    id = fields.IntField(primary_key=True)
+    access_key = fields.CharField(max_length=64, unique=True)
+    secret_encrypted = fields.TextField()
+    project_id = fields.CharField(max_length=64, db_index=True)
+    business: fields.ForeignKeyNullableRelation[Business] = fields.ForeignKeyField(
+        "opsgraph.Business", related_name="access_keys", null=True, on_delete=fields.CASCADE
+    )
+    business_id: int | None
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "opsgraph.User", related_name="access_keys", on_delete=fields.CASCADE
+    )
+    user_id: int
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "access_key"

@@ -57,6 +57,9 @@ class HostFailure(StrEnum):
     NO_ACCOUNT = "NO_ACCOUNT"
     INTERRUPTED = "INTERRUPTED"
     PROTOCOL_ERROR = "PROTOCOL_ERROR"
+    PREREQUISITE_MISSING = "PREREQUISITE_MISSING"  # e.g. no python3 for the agent
+    AGENT_NOT_INSTALLED = "AGENT_NOT_INSTALLED"  # an upgrade of a host that has no agent
+    NO_HEARTBEAT = "NO_HEARTBEAT"  # the agent was started but never reported back
 
 
 class EventKind(StrEnum):

@@ -13,7 +13,7 @@ from opsgraph.models.audit import OperationLog
 MAX_LOG_PAGE = 500
 
 
-async def record_operation(
+def operation_entry(
     principal: Principal,
     *,
     op_type: str,
@@ -24,8 +24,8 @@ async def record_operation(
     ext_key: str = "",
     pre_data: Any = None,
     cur_data: Any = None,
-) -> None:
-    await OperationLog.create(
+) -> OperationLog:
+    return OperationLog(
         op_type=op_type,
         op_target=op_target,
         op_desc=op_desc[:512],
@@ -37,6 +37,15 @@ async def record_operation(
         pre_data=pre_data,
         cur_data=cur_data,
     )
+
+
+async def record_operation(principal: Principal, **entry: Any) -> None:
+    await operation_entry(principal, **entry).save()
+
+
+async def record_operations(entries: list[OperationLog]) -> None:
+    """One statement for a mutation that touched many objects (one entry each)."""
+    await OperationLog.bulk_create(entries, batch_size=1000)
 
 
 _LOG_FILTERS = {"op_type", "op_target", "operator", "business_id", "inst_id", "ext_key"}

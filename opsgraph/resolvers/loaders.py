@@ -14,10 +14,14 @@ from aiodataloader import DataLoader
 from tortoise import connections
 from tortoise.models import Model
 
+from opsgraph.models.agents import AgentState
 from opsgraph.models.jobs import Account, Cron, JobStep, JobTemplate, Script, ScriptVersion
+from opsgraph.models.security import ScanFile, SecurityFinding
 from opsgraph.models.tasks import Task, TaskHostResult, TaskStep
 from opsgraph.models.topology import Business, CloudArea, Host, HostModule, Module, Set
+from opsgraph.resolvers.agents.status import PUBLIC_COLUMNS as AGENT_PUBLIC_COLUMNS
 from opsgraph.resolvers.jobs.accounts import PUBLIC_COLUMNS as ACCOUNT_PUBLIC_COLUMNS
+from opsgraph.resolvers.security.scan_files import PUBLIC_COLUMNS as SCAN_FILE_PUBLIC_COLUMNS
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[int]], Awaitable[list[Any]]]
@@ -29,6 +33,16 @@ def _by_id_loader(model: type[Model], columns: Sequence[str] = ()) -> DataLoader
     async def batch(ids: list[int]) -> list[Row | None]:
         rows = {row["id"]: row for row in await model.filter(id__in=ids).values(*columns)}
         return [rows.get(pk) for pk in ids]
+
+    return DataLoader(batch, max_batch_size=5000)
+
+
+def _unique_key_loader(model: type[Model], key: str, columns: Sequence[str] = ()) -> DataLoader:
+    """One row (or None) per value of a unique column, e.g. a host's agent by host id."""
+
+    async def batch(keys: list[int]) -> list[Row | None]:
+        rows = {row[key]: row for row in await model.filter(**{f"{key}__in": keys}).values(*columns)}
+        return [rows.get(k) for k in keys]
 
     return DataLoader(batch, max_batch_size=5000)
 
@@ -134,6 +148,8 @@ class Loaders:
         self.task_step = _by_id_loader(TaskStep)
         self.steps_by_task = _grouped_loader(TaskStep, "task_id", order="position")
         self.results_by_step = _grouped_loader(TaskHostResult, "step_id")
+        self.findings_by_task = _grouped_loader(SecurityFinding, "task_id")
+        self.scan_file = _by_id_loader(ScanFile, SCAN_FILE_PUBLIC_COLUMNS)
         self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
         self.module_ids_by_host = DataLoader(_module_ids_by_host, max_batch_size=5000)
         # Work objects (jobs). Account rows never carry the secret column.
@@ -148,6 +164,8 @@ class Loaders:
         self.script_versions_by_script = _grouped_loader(ScriptVersion, "script_id")
         self.current_script_version = DataLoader(_current_script_versions, max_batch_size=5000)
         self.steps_by_template = _grouped_loader(JobStep, "template_id", order="position")
+        # Agents: never the token or a proxy's stored login.
+        self.agent_by_host = _unique_key_loader(AgentState, "host_id", AGENT_PUBLIC_COLUMNS)
 
     def newest(self, model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
         """One loader per (relationship, page size, cursor): siblings asking the same page share a batch."""

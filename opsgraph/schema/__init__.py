@@ -22,11 +22,14 @@ from opsgraph.schema.extensions.domain_errors import DomainErrors
 from opsgraph.schema.extensions.parser_cache import TolerantParserCache
 from opsgraph.schema.extensions.query_cost import QueryCostLimiter
 from opsgraph.schema.extensions.require_authentication import RequireAuthentication
+from opsgraph.schema.mutations.agents import AgentMutations
 from opsgraph.schema.mutations.business import BusinessMutations
+from opsgraph.schema.mutations.cloud_areas import CloudAreaMutations
 from opsgraph.schema.mutations.hosts import HostMutations
 from opsgraph.schema.mutations.identity import IdentityMutations
 from opsgraph.schema.mutations.job_templates import JobTemplateCronMutations
 from opsgraph.schema.mutations.jobs import ScriptAccountMutations
+from opsgraph.schema.mutations.security import SecurityMutations
 from opsgraph.schema.mutations.sets_modules import SetModuleMutations
 from opsgraph.schema.mutations.tasks import TaskMutations
 from opsgraph.schema.mutations.transfers import TransferMutations
@@ -53,6 +56,9 @@ class Mutation(
     TaskMutations,
     ScriptAccountMutations,
     JobTemplateCronMutations,
+    CloudAreaMutations,
+    AgentMutations,
+    SecurityMutations,
 ):
     pass
 

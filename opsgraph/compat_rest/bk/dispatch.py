@@ -109,7 +109,7 @@ async def _serve(route: BkRoute, request: Request, request_id: str) -> Response:
 
 
 def _refused(exc: OpsGraphError, route: BkRoute, request_id: str) -> Response:
-    if bk_code_for(exc.code) == SYSTEM_BUSY:
+    if bk_code_for(exc.code, route.error_codes) == SYSTEM_BUSY:
         logger.error(
             "bk %s.%s internal error (request %s): %s",
             route.system,
@@ -119,11 +119,9 @@ def _refused(exc: OpsGraphError, route: BkRoute, request_id: str) -> Response:
             exc_info=exc,
         )
         return _busy(route.envelope, request_id)
-    logger.debug(
-        "bk %s.%s refused (request %s): %s %s", route.system, route.name, request_id, exc.code, exc.message
-    )
+    logger.debug("bk %s.%s refused (request %s): %s %s", route.system, route.name, request_id, exc.code, exc.message)
     return envelope_response(
-        error_body(exc, style=route.envelope, request_id=request_id), request_id=request_id
+        error_body(exc, style=route.envelope, request_id=request_id, codes=route.error_codes), request_id=request_id
     )
 
 

@@ -12,12 +12,13 @@ Example:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from starlette.responses import JSONResponse
 
-from opsgraph.compat_rest.bk.error_codes import SYSTEM_BUSY, SYSTEM_BUSY_MESSAGE, bk_code_for
+from opsgraph.compat_rest.bk.error_codes import CMDB_CODES, SYSTEM_BUSY, SYSTEM_BUSY_MESSAGE, bk_code_for
 from opsgraph.core.errors import OpsGraphError
 
 EnvelopeStyle = Literal["code", "bk_error_code"]
@@ -74,8 +75,10 @@ def success_body(
     return envelope_body(style, result=True, code=code, message=message, data=data, request_id=request_id)
 
 
-def error_body(error: OpsGraphError, *, style: EnvelopeStyle, request_id: str) -> dict[str, Any]:
-    code = bk_code_for(error.code)
+def error_body(
+    error: OpsGraphError, *, style: EnvelopeStyle, request_id: str, codes: Mapping[str, int] = CMDB_CODES
+) -> dict[str, Any]:
+    code = bk_code_for(error.code, codes)
     # Internal codes never show their message: it may name files, tables or hosts.
     message = SYSTEM_BUSY_MESSAGE if code == SYSTEM_BUSY else error.message
     return envelope_body(style, result=False, code=code, message=message, data=None, request_id=request_id)

@@ -1,7 +1,8 @@
 """Our error `code`s → BlueKing numeric codes (bk-cmdb `src/common/errInfo.go`, ESB 13xxxxx).
 
-CMDB codes are used because `cc` is the first system served and bk clients only test
-`result`/`code != 0`; other systems may pass their own table to `bk_code_for`.
+CMDB codes are the default because `cc` is the first system served and bk clients only test
+`result`/`code != 0`; other systems give their routes their own table (`BkRoute.error_codes`,
+e.g. `bk/job/errors.py`).
 
 Example:
     bk_code_for("NOT_FOUND")        # 1199019
@@ -65,8 +66,12 @@ CMDB_CODES: Mapping[str, int] = {
 INTERNAL_CODES = frozenset({"CONFIGURATION", "INTERNAL", "INTERNAL_SERVER_ERROR"})
 
 
+# A table's entry for the codes it does not list (default: CMDB's "params invalid").
+OTHER_CODES = "*"
+
+
 def bk_code_for(code: str, table: Mapping[str, int] = CMDB_CODES) -> int:
-    """The numeric code for one of our error codes; unknown codes are "params invalid"."""
+    """The numeric code for one of our error codes; unlisted codes get the table's `OTHER_CODES` entry."""
     if code in INTERNAL_CODES:
         return SYSTEM_BUSY
-    return table.get(code, PARAMS_INVALID)
+    return table.get(code, table.get(OTHER_CODES, PARAMS_INVALID))

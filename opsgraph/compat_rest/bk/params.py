@@ -74,9 +74,7 @@ class Params(Mapping[str, Any]):
         value = self._values.get(name)
         if value is None:
             if required:
-                raise ValidationFailed(
-                    f"{self.field(name)} is required", field=self.field(name), code="MISSING_FIELD"
-                )
+                raise ValidationFailed(f"{self.field(name)} is required", field=self.field(name), code="MISSING_FIELD")
             return None if default is REQUIRED else default
         return coerce(value, self.field(name))
 

@@ -61,9 +61,7 @@ def parse_body(raw: bytes, content_type: str = "") -> dict[str, Any]:
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise _malformed(
-            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        raise _malformed(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except (ValueError, RecursionError) as exc:
         raise _malformed(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
@@ -107,6 +105,4 @@ def _malformed(message: str) -> ValidationFailed:
 
 
 def _too_large() -> LimitExceeded:
-    return LimitExceeded(
-        f"request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB", code="BODY_TOO_LARGE"
-    )
+    return LimitExceeded(f"request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB", code="BODY_TOO_LARGE")

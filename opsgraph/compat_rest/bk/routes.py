@@ -26,10 +26,11 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.compat_rest.bk.envelope import EnvelopeStyle
+from opsgraph.compat_rest.bk.error_codes import CMDB_CODES
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
@@ -59,6 +60,8 @@ class BkRoute:
     success_message: str = ""
     success_code: int | str = 0
     package: str | None = None
+    # Our error code → the system's numeric code for refusals (each system has its own numbers).
+    error_codes: Mapping[str, int] = field(default_factory=lambda: CMDB_CODES)
     # Names that are credentials elsewhere but data here (bk_login.get_user's `bk_username`).
     keep_params: frozenset[str] = frozenset()
     # For the generated OpenAPI document only.
@@ -132,6 +135,7 @@ class BkRouteTable:
         envelope: EnvelopeStyle = "code",
         success_message: str = "",
         success_code: int | str = 0,
+        error_codes: Mapping[str, int] = CMDB_CODES,
         keep_params: frozenset[str] = frozenset(),
         summary: str = "",
         request_schema: Mapping[str, Any] | None = None,
@@ -149,6 +153,7 @@ class BkRouteTable:
                     envelope=envelope,
                     success_message=success_message,
                     success_code=success_code,
+                    error_codes=error_codes,
                     keep_params=keep_params,
                     summary=summary or (inspect.getdoc(fn) or "").split("\n")[0],
                     request_schema=request_schema,

@@ -11,6 +11,7 @@ from typing import Any
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.executors.callbacks import RENDERERS
 from opsgraph.executors.queue import task_queue
 from opsgraph.models.jobs import ScriptLanguage, StepKind
 from opsgraph.models.tasks import Task, TaskHostResult, TaskKind, TaskStep
@@ -25,7 +26,7 @@ _BULK = 2_000
 
 @dataclass
 class StepPlan:
-    kind: StepKind
+    kind: StepKind | str  # a job step kind, or another registered executor's (e.g. "agent_install")
     name: str
     config: dict[str, Any]
     hosts: list[dict[str, Any]] = field(default_factory=list)  # rows: id, inner_ip, cloud_area_id
@@ -66,6 +67,16 @@ def check_callback_url(url: str | None) -> str:
     if not url.startswith(("http://", "https://")) or len(url) > 1024:
         raise ValidationFailed("callback URL must be an http(s) URL of at most 1024 characters", field="callbackUrl")
     return url
+
+
+def check_callback_protocol(protocol: str | None) -> str:
+    """The callback body's dialect: "opsgraph" (default) or one a compat layer registered ("bk_job")."""
+    if protocol is None:
+        return "opsgraph"
+    if protocol not in RENDERERS:
+        known = ", ".join(sorted(RENDERERS))
+        raise ValidationFailed(f"unknown callback protocol {protocol!r} (known: {known})", field="callbackProtocol")
+    return protocol
 
 
 async def launch(principal: Principal, plan: TaskPlan) -> Task:

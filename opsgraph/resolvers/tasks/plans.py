@@ -188,6 +188,21 @@ def _substitute(text: str, variables: dict[str, Any]) -> str:
     return string.Template(text).safe_substitute({k: str(v) for k, v in variables.items()})
 
 
+@dataclass
+class StepOverride:
+    """bk-job execute_job `steps[]`: run this template step (by its bk step id) with some settings replaced."""
+
+    bk_step_id: int
+    targets: Targets | None = None
+    account_alias: str | None = None
+    script_id: int | None = None
+    content: str | None = None
+    language: int | None = None
+    params: str | None = None
+    timeout: int | None = None
+    target_path: str | None = None
+
+
 async def run_job(
     principal: Principal,
     template_id: int,
@@ -198,7 +213,9 @@ async def run_job(
     callback_url: str | None = None,
     callback_protocol: str = "opsgraph",
     start_way: int = 2,
+    step_overrides: list[StepOverride] | None = None,
 ) -> Task:
+    """Every step of the template, or (with `step_overrides`) only the named steps, in template order."""
     template = await JobTemplate.get_or_none(id=template_id)
     if template is None:
         raise NotFound(f"job template {template_id} does not exist", field="templateId", code="TEMPLATE_NOT_FOUND")
@@ -208,9 +225,14 @@ async def run_job(
     if unknown:
         raise ValidationFailed(f"unknown variable {sorted(unknown)[0]!r}", field="variables")
     values = {**template.variables, **variables}
+    job_steps = await JobStep.filter(template_id=template_id).order_by("position")
+    overrides = _overrides_by_step(job_steps, step_overrides)
     steps: list[StepPlan] = []
-    for job_step in await JobStep.filter(template_id=template_id).order_by("position"):
-        steps.append(await _plan_step(principal, business_id, job_step, targets, values, account_alias))
+    for job_step in job_steps:
+        if overrides is not None and job_step.id not in overrides:
+            continue
+        override = overrides.get(job_step.id) if overrides is not None else None
+        steps.append(await _plan_step(principal, business_id, job_step, targets, values, account_alias, override))
     plan = TaskPlan(
         kind=TaskKind.JOB,
         business_id=business_id,
@@ -223,6 +245,52 @@ async def run_job(
     return await launch(principal, plan)
 
 
+def _overrides_by_step(
+    job_steps: list[JobStep], step_overrides: list[StepOverride] | None
+) -> dict[int, StepOverride] | None:
+    if step_overrides is None:
+        return None
+    known = {s.id for s in job_steps}
+    chosen: dict[int, StepOverride] = {}
+    for override in step_overrides:
+        if override.bk_step_id not in known:
+            raise NotFound(
+                f"the job template has no step {override.bk_step_id}", field="steps.bkStepId", code="STEP_NOT_FOUND"
+            )
+        if override.bk_step_id in chosen:
+            raise ValidationFailed(f"step {override.bk_step_id} is given twice", field="steps.bkStepId")
+        chosen[override.bk_step_id] = override
+    return chosen
+
+
+def _overridden_config(kind: StepKind, config: dict[str, Any], override: StepOverride | None) -> dict[str, Any]:
+    """The step's stored settings with the run's replacements; a new script replaces the old one entirely."""
+    if override is None:
+        return config
+    where = f"steps[{override.bk_step_id}]"
+    scripted = (override.script_id, override.content, override.language, override.params)
+    if kind != StepKind.SCRIPT and any(value is not None for value in scripted):
+        raise ValidationFailed(f"{where}: only a script step takes a script or parameters", field="steps")
+    if kind != StepKind.FILE and override.target_path is not None:
+        raise ValidationFailed(f"{where}: only a file step takes a target path", field="steps")
+    if override.target_path is not None and not override.target_path.startswith("/"):
+        raise ValidationFailed(f"{where}: the target path must be absolute", field="steps")
+    if override.language is not None and override.content is None:
+        raise ValidationFailed(f"{where}: a language goes with inline content", field="steps")
+    merged = dict(config)
+    if override.script_id is not None:
+        for key in ("content", "language"):
+            merged.pop(key, None)
+        merged["script_id"] = override.script_id
+    elif override.content is not None:
+        merged.pop("script_id", None)
+        merged["content"] = override.content
+        merged["language"] = override.language or 1
+    replacements = {"params": override.params, "timeout": override.timeout, "target_path": override.target_path}
+    merged.update({key: value for key, value in replacements.items() if value is not None})
+    return merged
+
+
 async def _plan_step(
     principal: Principal,
     business_id: int,
@@ -230,10 +298,17 @@ async def _plan_step(
     targets: Targets | None,
     values: dict[str, Any],
     account_alias: str | None,
+    override: StepOverride | None = None,
 ) -> StepPlan:
-    config = dict(job_step.config)
+    config = _overridden_config(job_step.kind, dict(job_step.config), override)
+    # Which template step a task step came from: bk-job reports it as the step instance's step_id.
+    origin = {"job_step_id": job_step.id}
     if job_step.kind == StepKind.APPROVAL:
-        return StepPlan(StepKind.APPROVAL, job_step.name, {"message": config.get("message", "")})
+        return StepPlan(StepKind.APPROVAL, job_step.name, {"message": config.get("message", ""), **origin})
+    if override is not None and override.account_alias:
+        account_alias = override.account_alias
+    if override is not None and override.targets is not None:
+        targets = override.targets
     account = await resolve_account(
         business_id,
         account_id=None if account_alias else config.get("account_id"),
@@ -255,6 +330,7 @@ async def _plan_step(
             "timeout": timeout,
             "account_id": account.id,
             **source,
+            **origin,
         }
         return StepPlan(StepKind.SCRIPT, job_step.name, step_config, hosts)
     step_config = {
@@ -264,5 +340,6 @@ async def _plan_step(
         "mode": config.get("mode"),
         "timeout": timeout,
         "account_id": account.id,
+        **origin,
     }
     return StepPlan(StepKind.FILE, job_step.name, step_config, hosts)

@@ -13,7 +13,7 @@ from typing import Any
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, CloudArea, Host, HostLock, HostModule, Module
-from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.audit import operation_entry, record_operation, record_operations
 from opsgraph.resolvers.topology.bootstrap import resource_pool
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import by_address, check_writable, snapshot, write_transaction
@@ -101,17 +101,21 @@ async def add_hosts_to_resource_pool(
         await HostModule.bulk_create(
             [HostModule(host_id=h.id, module_id=idle.id, business_id=target.id) for h in created]
         )
-        for host in created:
-            await record_operation(
-                principal,
-                op_type="create",
-                op_target="host",
-                op_desc=f"import host {host.inner_ip}",
-                business_id=target.id,
-                inst_id=host.id,
-                ext_key=host.inner_ip,
-                cur_data=snapshot("host", host),
-            )
+        await record_operations(
+            [
+                operation_entry(
+                    principal,
+                    op_type="create",
+                    op_target="host",
+                    op_desc=f"import host {host.inner_ip}",
+                    business_id=target.id,
+                    inst_id=host.id,
+                    ext_key=host.inner_ip,
+                    cur_data=snapshot("host", host),
+                )
+                for host in created
+            ]
+        )
     return created
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, Host, HostModule, Module
-from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.audit import operation_entry, record_operations
 from opsgraph.resolvers.topology.bootstrap import resource_pool
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import write_transaction
@@ -58,17 +58,21 @@ async def _add_missing(host_ids: list[int], business_id: int, module_ids: list[i
 
 
 async def _audit_transfer(principal: Principal, hosts: list[Host], business_id: int, desc: str, to: object) -> None:
-    for host in hosts:
-        await record_operation(
-            principal,
-            op_type="transfer",
-            op_target="host",
-            op_desc=f"{desc}: {host.inner_ip}",
-            business_id=business_id,
-            inst_id=host.id,
-            ext_key=host.inner_ip,
-            cur_data={"to": to},
-        )
+    await record_operations(
+        [
+            operation_entry(
+                principal,
+                op_type="transfer",
+                op_target="host",
+                op_desc=f"{desc}: {host.inner_ip}",
+                business_id=business_id,
+                inst_id=host.id,
+                ext_key=host.inner_ip,
+                cur_data={"to": to},
+            )
+            for host in hosts
+        ]
+    )
 
 
 async def transfer_hosts_to_modules(

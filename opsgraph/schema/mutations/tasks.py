@@ -12,10 +12,13 @@ from strawberry.types import Info
 from opsgraph.core.errors import ValidationFailed
 from opsgraph.models.tasks import Task
 from opsgraph.resolvers.tasks import control, plans
+from opsgraph.resolvers.tasks.launch import check_callback_protocol
 from opsgraph.resolvers.tasks.targets import HostAddress
 from opsgraph.schema.errors import UserError, returns_user_errors
 from opsgraph.schema.inputs import optional_pk, pk, pks
 from opsgraph.schema.types.tasks import TaskType
+
+_PROTOCOL = "The callback body: opsgraph (default) or bk_job (bk-job's callback_protocol)."
 
 
 @strawberry.input
@@ -38,6 +41,7 @@ class RunScriptInput:
     account_alias: str | None = strawberry.field(default=None, description="Default: the business's default account.")
     name: str = ""
     callback_url: str | None = None
+    callback_protocol: str | None = strawberry.field(default=None, description=_PROTOCOL)
 
 
 @strawberry.input
@@ -63,6 +67,23 @@ class PushFileInput:
     account_alias: str | None = None
     name: str = ""
     callback_url: str | None = None
+    callback_protocol: str | None = strawberry.field(default=None, description=_PROTOCOL)
+
+
+@strawberry.input(
+    description="One template step to run (bk-job execute_job steps[]); unset fields keep the stored value."
+)
+class RunJobStepInput:
+    bk_step_id: int = strawberry.field(description="The template step's bkStepId.")
+    host_ids: list[strawberry.ID] | None = None
+    hosts: list[HostAddressInput] | None = None
+    account_alias: str | None = None
+    script_id: strawberry.ID | None = strawberry.field(default=None, description="Script steps: run this script.")
+    content: str | None = strawberry.field(default=None, description="Script steps: run this inline content.")
+    language: int | None = strawberry.field(default=None, description="With content: 1 shell … 5 powershell.")
+    params: str | None = None
+    timeout: int | None = None
+    target_path: str | None = strawberry.field(default=None, description="File steps: the absolute target path.")
 
 
 @strawberry.input
@@ -73,6 +94,10 @@ class RunJobInput:
     variables: JSON | None = None
     account_alias: str | None = None
     callback_url: str | None = None
+    callback_protocol: str | None = strawberry.field(default=None, description=_PROTOCOL)
+    steps: list[RunJobStepInput] | None = strawberry.field(
+        default=None, description="Run only these steps, each with optional overrides; null = every step as stored."
+    )
 
 
 @strawberry.input
@@ -84,6 +109,19 @@ class TaskInput:
 class TaskPayload:
     task: TaskType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _common(input: RunScriptInput | PushFileInput) -> plans.Common:
+    """What every single-step run shares: where, as whom, how long, whom to tell."""
+    return plans.Common(
+        business_id=pk(input.business_id, "Business"),
+        name=input.name,
+        timeout=input.timeout,
+        account_id=optional_pk(input.account_id, "Account"),
+        account_alias=input.account_alias,
+        callback_url=input.callback_url,
+        callback_protocol=check_callback_protocol(input.callback_protocol),
+    )
 
 
 def _targets(host_ids: list[strawberry.ID] | None, hosts: list[HostAddressInput] | None) -> plans.Targets:
@@ -109,19 +147,26 @@ def _file_spec(item: FileSourceInput) -> plans.FileSpec:
     )
 
 
+def _step_override(step: RunJobStepInput) -> plans.StepOverride:
+    return plans.StepOverride(
+        bk_step_id=step.bk_step_id,
+        targets=_targets(step.host_ids, step.hosts) if (step.host_ids or step.hosts) else None,
+        account_alias=step.account_alias,
+        script_id=optional_pk(step.script_id, "Script"),
+        content=step.content,
+        language=step.language,
+        params=step.params,
+        timeout=step.timeout,
+        target_path=step.target_path,
+    )
+
+
 @strawberry.type
 class TaskMutations:
     @strawberry.mutation(description="Run a script (stored or inline) on hosts over SSH.")
     @returns_user_errors(TaskPayload)
     async def run_script(self, info: Info, input: RunScriptInput) -> TaskPayload:
-        common = plans.Common(
-            business_id=pk(input.business_id, "Business"),
-            name=input.name,
-            timeout=input.timeout,
-            account_id=optional_pk(input.account_id, "Account"),
-            account_alias=input.account_alias,
-            callback_url=input.callback_url,
-        )
+        common = _common(input)
         task = await plans.run_script(
             info.context.caller,
             common,
@@ -136,14 +181,7 @@ class TaskMutations:
     @strawberry.mutation(description="Copy uploaded content or files from another host to hosts (SFTP).")
     @returns_user_errors(TaskPayload)
     async def push_file(self, info: Info, input: PushFileInput) -> TaskPayload:
-        common = plans.Common(
-            business_id=pk(input.business_id, "Business"),
-            name=input.name,
-            timeout=input.timeout,
-            account_id=optional_pk(input.account_id, "Account"),
-            account_alias=input.account_alias,
-            callback_url=input.callback_url,
-        )
+        common = _common(input)
         task = await plans.push_file(
             info.context.caller,
             common,
@@ -169,6 +207,8 @@ class TaskMutations:
             variables=variables,
             account_alias=input.account_alias,
             callback_url=input.callback_url,
+            callback_protocol=check_callback_protocol(input.callback_protocol),
+            step_overrides=None if input.steps is None else [_step_override(step) for step in input.steps],
         )
         return await _payload(info, task)
 

@@ -7,18 +7,18 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from opsgraph.models.tasks import Task
+from opsgraph.models.tasks import Task, TaskKind, TaskStatus
 from opsgraph.resolvers.tasks.control import get_task
 from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk
-from opsgraph.schema.types.tasks import TaskKindEnum, TaskStatusEnum, TaskType
+from opsgraph.schema.types.tasks import TaskType
 
 
 @strawberry.input
 class TaskFilter:
     business_id: strawberry.ID | None = None
-    status: list[TaskStatusEnum] | None = None
-    kind: list[TaskKindEnum] | None = None
+    status: list[TaskStatus] | None = None
+    kind: list[TaskKind] | None = None
     creator: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

@@ -28,6 +28,7 @@ from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk, pk, pks
 from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptType
 from opsgraph.schema.types.node import Node
+from opsgraph.schema.types.security import ScanFileType
 from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType, ModuleType, SetType
 
 Row = dict[str, Any]
@@ -172,6 +173,7 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
     "Account": ("account", AccountType.from_row, "business_id"),
     "JobTemplate": ("job_template", JobTemplateType.from_row, "business_id"),
     "Cron": ("cron", CronType.from_row, "business_id"),
+    "ScanFile": ("scan_file", ScanFileType.from_row, "business_id"),
 }
 
 

@@ -17,7 +17,7 @@ from strawberry.types import Info
 from opsgraph.core.ids import encode_global_id
 from opsgraph.schema.connection import Connection, connection_from_rows
 from opsgraph.schema.types.node import Node
-from opsgraph.schema.types.topology import BusinessType
+from opsgraph.schema.types.topology import BusinessType, HostType
 
 Row = dict[str, Any]
 
@@ -146,6 +146,7 @@ class AccountType(Node):
 
 @strawberry.type(name="JobStep")
 class JobStepType:
+    bk_step_id: int = strawberry.field(description="bk-job's step_id: what runJob's `steps` name.")
     position: int = strawberry.field(description="1-based run order.")
     kind: JobStepKindEnum
     name: str
@@ -154,8 +155,19 @@ class JobStepType:
     @classmethod
     def from_row(cls, row: Row) -> JobStepType:
         return cls(
-            position=row["position"], kind=JobStepKindEnum(str(row["kind"])), name=row["name"], config=row["config"]
+            bk_step_id=row["id"],
+            position=row["position"],
+            kind=JobStepKindEnum(str(row["kind"])),
+            name=row["name"],
+            config=row["config"],
         )
+
+    @strawberry.field(description="The step's stored targets (`config.host_ids`) that still exist and you may see.")
+    async def hosts(self, info: Info) -> list[HostType]:
+        config = self.config if isinstance(self.config, dict) else {}
+        rows = await info.context.loaders.host.load_many(list(config.get("host_ids") or []))
+        caller = info.context.caller
+        return [HostType.from_row(row) for row in rows if row is not None and caller.can(row["business_id"])]
 
 
 @strawberry.type(name="JobTemplate")

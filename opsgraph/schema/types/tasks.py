@@ -4,7 +4,6 @@ mappings in compat_rest."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -12,35 +11,18 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from opsgraph.core.ids import encode_global_id
+from opsgraph.models.tasks import TaskKind, TaskStatus
 from opsgraph.schema.connection import Connection, connection_from_rows
 from opsgraph.schema.types.node import Node
+from opsgraph.schema.types.security import FindingSeverity, SecurityFindingType
 from opsgraph.schema.types.topology import BusinessType, HostType
 
 Row = dict[str, Any]
 
 
-@strawberry.enum(description="Canonical status of a task, a step or one host's run.")
-class TaskStatusEnum(Enum):
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    WAITING = "WAITING"
-    SUCCESS = "SUCCESS"
-    FAILED = "FAILED"
-    CANCELLING = "CANCELLING"
-    CANCELLED = "CANCELLED"
-    ABNORMAL = "ABNORMAL"
-    SKIPPED = "SKIPPED"
-
-
-@strawberry.enum
-class TaskKindEnum(Enum):
-    SCRIPT = "SCRIPT"
-    FILE = "FILE"
-    JOB = "JOB"
-    PIPELINE = "PIPELINE"
-    AGENT_INSTALL = "AGENT_INSTALL"
-    AGENT_INVOCATION = "AGENT_INVOCATION"
-    SECURITY_SCAN = "SECURITY_SCAN"
+# The model's enums are the GraphQL enums: one definition of the canonical statuses and kinds.
+strawberry.enum(TaskStatus, name="TaskStatus", description="Canonical status of a task, step or host run.")
+strawberry.enum(TaskKind, name="TaskKind")
 
 
 @strawberry.type(name="TaskHostResult")
@@ -50,7 +32,7 @@ class TaskHostResultType:
     host_id: int | None
     ip: str
     bk_cloud_id: int
-    status: TaskStatusEnum
+    status: TaskStatus
     phase: str = strawberry.field(description="The stage this host is at (connect, check_os, push_files…).")
     exit_code: int | None
     failure: str | None = strawberry.field(description="Why it failed: UNREACHABLE, AUTH_FAILED, TIMEOUT…")
@@ -68,7 +50,7 @@ class TaskHostResultType:
             host_id=row["host_id"],
             ip=row["ip"],
             bk_cloud_id=row["cloud_area_id"],
-            status=TaskStatusEnum(row["status"]),
+            status=TaskStatus(row["status"]),
             phase=row["phase"],
             exit_code=row["exit_code"],
             failure=row["failure"] or None,
@@ -94,7 +76,7 @@ class TaskStepType:
     position: int
     kind: str
     name: str
-    status: TaskStatusEnum
+    status: TaskStatus
     started_at: datetime | None
     finished_at: datetime | None
     bk_step_id: int | None = strawberry.field(description="The job template step it ran (bk-job step_id); else null.")
@@ -110,14 +92,14 @@ class TaskStepType:
             position=row["position"],
             kind=row["kind"],
             name=row["name"],
-            status=TaskStatusEnum(row["status"]),
+            status=TaskStatus(row["status"]),
             started_at=row["started_at"],
             finished_at=row["finished_at"],
         )
 
     @strawberry.field
     async def host_results(
-        self, info: Info, first: int, after: str | None = None, status: TaskStatusEnum | None = None
+        self, info: Info, first: int, after: str | None = None, status: TaskStatus | None = None
     ) -> Connection[TaskHostResultType]:
         rows = await info.context.loaders.results_by_step.load(self.id)
         if status is not None:
@@ -135,8 +117,8 @@ class TaskStepType:
 class TaskType(Node):
     bk_task_id: int
     job_instance_id: int = strawberry.field(description="The legacy bk-job job_instance_id: the same number.")
-    kind: TaskKindEnum
-    status: TaskStatusEnum
+    kind: TaskKind
+    status: TaskStatus
     name: str
     creator: str
     error: str
@@ -162,8 +144,8 @@ class TaskType(Node):
             id=strawberry.ID(encode_global_id("Task", row["id"])),
             bk_task_id=row["id"],
             job_instance_id=row["id"],
-            kind=TaskKindEnum(row["kind"]),
-            status=TaskStatusEnum(row["status"]),
+            kind=TaskKind(row["kind"]),
+            status=TaskStatus(row["status"]),
             name=row["name"],
             creator=row["creator"],
             error=row["error"],
@@ -187,6 +169,28 @@ class TaskType(Node):
         if self.bk_biz_id is None:
             return None
         return BusinessType.from_row(await info.context.loaders.business.load(self.bk_biz_id))
+
+    @strawberry.field(description="What a SECURITY_SCAN task found: one row per rule and host (or file).")
+    async def findings(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        passed: bool | None = None,
+        severity: FindingSeverity | None = None,
+    ) -> Connection[SecurityFindingType]:
+        rows = await info.context.loaders.findings_by_task.load(self.bk_task_id)
+        if passed is not None:
+            rows = [r for r in rows if r["passed"] is passed]
+        if severity is not None:
+            rows = [r for r in rows if str(r["severity"]) == severity.value]
+        return connection_from_rows(
+            rows,
+            first=first,
+            after=after,
+            maximum=int(info.context.settings.max_page_size),
+            build=SecurityFindingType.from_row,
+        )
 
 
 @strawberry.type(name="TaskEvent")

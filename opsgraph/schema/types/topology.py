@@ -17,6 +17,7 @@ from opsgraph.schema.connection import Connection, check_first, connection_from_
 from opsgraph.schema.types.node import Node
 
 if TYPE_CHECKING:
+    from opsgraph.schema.types.agents import AgentStatusType
     from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptLanguageEnum, ScriptType
     from opsgraph.schema.types.tasks import TaskHostResultType, TaskType
 
@@ -29,6 +30,7 @@ ScriptLanguageRef = Annotated["ScriptLanguageEnum", strawberry.lazy(_JOBS)]
 AccountRef = Annotated["AccountType", strawberry.lazy(_JOBS)]
 JobTemplateRef = Annotated["JobTemplateType", strawberry.lazy(_JOBS)]
 CronRef = Annotated["CronType", strawberry.lazy(_JOBS)]
+AgentStatusRef = Annotated["AgentStatusType", strawberry.lazy("opsgraph.schema.types.agents")]
 
 
 @strawberry.enum(description="Built-in modules of a business's idle pool set (bk-cmdb `default`).")
@@ -360,6 +362,13 @@ class HostType(Node):
         return await _newest_children(
             info, TaskHostResult, "host_id", self.bk_host_id, first, after, TaskHostResultType.from_row
         )
+
+    @strawberry.field(description="The OpsGraph agent on this host; null when none was installed (or it was removed).")
+    async def agent(self, info: Info) -> AgentStatusRef | None:
+        from opsgraph.schema.types.agents import AgentStatusType
+
+        row = await info.context.loaders.agent_by_host.load(self.bk_host_id)
+        return AgentStatusType.from_row(row, info.context.settings.agent_alive_seconds) if row else None
 
     @strawberry.field(description="The sets of the host's modules, each once.")
     async def sets(self, info: Info) -> list[SetType]:

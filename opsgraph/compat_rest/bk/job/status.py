@@ -59,3 +59,50 @@ def host_status(status: str, failure: str | None, step_kind: str = "script") -> 
 def step_type(kind: str) -> int:
     """bk-job step/block type: 1 script, 2 file (3 manual confirmation in v3)."""
     return {"script": 1, "file": 2, "approval": 3}.get(kind, 1)
+
+
+# get_job_instance_status documents a smaller host code set for `step_ip_status` than the
+# `ip_status` of get_job_instance_log: 1, 5, 7, 9, 11, 12, 403, 404. Every other failure is 11.
+_STEP_IP_STATUS = frozenset({1, 5, 7, 9, 12, 403, 404})
+
+# The doc's own wording for each ip_status (get_job_instance_log), for get_step_instance_status's
+# `result_type_text`.
+IP_STATUS_TEXT = {
+    1: "Agent abnormal",
+    3: "Succeeded last time",
+    5: "Waiting",
+    7: "Running",
+    9: "Success",
+    11: "Task failed",
+    12: "Task dispatch failed",
+    13: "Task timed out",
+    15: "Task log error",
+    101: "Script execution failed",
+    102: "Script timed out",
+    103: "Script terminated",
+    104: "Script exit code non-zero",
+    202: "File transfer failed",
+    203: "Source file does not exist",
+    310: "Agent abnormal",
+    311: "Account does not exist",
+    320: "File fetch failed",
+    321: "File exceeds limit",
+    329: "File transfer error",
+    399: "Task execution error",
+    403: "Force-terminated",
+}
+
+FINISHED = frozenset({"SUCCESS", "FAILED", "CANCELLED", "ABNORMAL", "SKIPPED"})
+
+
+def step_ip_status(ip_status: int) -> int:
+    """An `ip_status` (host_status) in get_job_instance_status's smaller `step_ip_status` set."""
+    return ip_status if ip_status in _STEP_IP_STATUS else 11
+
+
+def host_error_code(ip_status: int, failure: str | None) -> int:
+    """bk-job's per-host `error_code`: 0 when the script itself decided the outcome (success or its
+    own exit code), otherwise why OpsGraph could not run it, as the host's status code."""
+    if failure in (None, "", "NON_ZERO_EXIT"):
+        return 0
+    return ip_status

@@ -1,0 +1,44 @@
+"""The HTTP side of the agent protocol: `POST /api/agent/heartbeat`.
+
+Agents are not API users: they authenticate with their per-host signature, never with a login or an
+app credential, so this route sits beside /graphql rather than in a compat dialect. Any refusal is
+401 `{"error": …}`; success is 200 `{"ok": true, "interval": n}` (the agent adopts the interval).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from opsgraph.agent import HEARTBEAT_PATH, SIGNATURE_HEADER
+from opsgraph.core.settings import Settings
+from opsgraph.resolvers.agents.heartbeat import MAX_BODY_BYTES, HeartbeatRefused, record_heartbeat
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None once it grows past the limit (read no further than that)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def heartbeat(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    body = await _body(request)
+    try:
+        if body is None:
+            raise HeartbeatRefused("the body is too large")
+        interval = await record_heartbeat(request.headers.get(SIGNATURE_HEADER), body, settings)
+    except HeartbeatRefused as exc:
+        return JSONResponse({"error": exc.message}, status_code=401)
+    return JSONResponse({"ok": True, "interval": interval})
+
+
+def agent_routes() -> list[BaseRoute]:
+    return [Route(HEARTBEAT_PATH, heartbeat, methods=["POST"])]

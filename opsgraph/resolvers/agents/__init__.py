@@ -1,0 +1,1 @@
+"""Agents: installing them on hosts (install tasks) and accepting their heartbeats."""

@@ -1,0 +1,1 @@
+"""Security scans: uploading files for IaC scans, starting cluster and IaC scans, reading findings."""
