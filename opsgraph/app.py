@@ -29,11 +29,11 @@ from opsgraph.core.events import event_bus
 from opsgraph.core.settings import Settings, get_settings
 from opsgraph.core.sql_count import SqlCountMiddleware
 from opsgraph.executors.callbacks import wait_for_callbacks
+from opsgraph.executors.host_keys import DatabaseHostKeyStore
 from opsgraph.executors.queue import InProcessQueue, install_queue
 from opsgraph.executors.recovery import resolve_interrupted_tasks
 from opsgraph.executors.runner import TaskRunner
 from opsgraph.executors.scheduler import run_scheduler
-from opsgraph.executors.ssh import DatabaseHostKeyStore
 from opsgraph.resolvers.identity import principal_from_token
 from opsgraph.resolvers.topology.bootstrap import ensure_builtin_records
 from opsgraph.schema import schema

@@ -29,9 +29,10 @@ from opsgraph.executors import (  # noqa: F401 - register the step executors
 )
 from opsgraph.executors.agent_routes import pagent_jumps
 from opsgraph.executors.callbacks import schedule_callback
+from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.sessions import SessionPool
-from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshTarget
+from opsgraph.executors.ssh import SshFailure, SshTarget
 from opsgraph.executors.steps import LOCAL_EXECUTORS, STEP_EXECUTORS, HostOutcome, HostRun, LocalRun
 from opsgraph.models.jobs import Account, AccountAuth, StepKind
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep

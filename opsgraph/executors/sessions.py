@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from opsgraph.executors.ssh import HostKeyStore, SshFailure, SshSession, SshTarget, open_session
+from opsgraph.executors.host_keys import HostKeyStore
+from opsgraph.executors.ssh import SshFailure, SshSession, SshTarget, open_session
 
 
 class SessionPool:

@@ -10,7 +10,6 @@ Nothing is read from ~/.ssh, the agent or the SSH config: credentials come from 
 from __future__ import annotations
 
 import asyncio
-import base64
 import codecs
 import contextlib
 import errno
@@ -23,14 +22,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 import asyncssh
 from asyncssh.public_key import get_default_public_key_algs
-from tortoise.exceptions import IntegrityError
 
 from opsgraph.core.errors import OpsGraphError
-from opsgraph.models.tasks import HostFailure, KnownHostKey
+from opsgraph.models.tasks import HostFailure
+
+if TYPE_CHECKING:
+    from opsgraph.executors.host_keys import HostKeyStore
 
 logger = logging.getLogger(__name__)
 
@@ -71,61 +72,6 @@ class SshFailure(OpsGraphError):
     def __init__(self, failure: HostFailure, message: str) -> None:
         super().__init__(message, code=failure.value)
         self.failure = failure
-
-
-class HostKeyStore(Protocol):
-    async def verify(self, address: str, port: int, key: asyncssh.SSHKey) -> None:
-        """Accept `key` for address:port or raise SshFailure(HOST_KEY_MISMATCH)."""
-        ...
-
-
-def fingerprint(key: asyncssh.SSHKey) -> str:
-    return str(key.get_fingerprint("sha256"))
-
-
-def public_key_line(key: asyncssh.SSHKey) -> str:
-    """`<algorithm> <base64>` without a comment, as stored."""
-    return f"{key.get_algorithm()} {base64.b64encode(key.public_data).decode()}"
-
-
-class DatabaseHostKeyStore:
-    """Trust on first use in the KnownHostKey table (or strict: an unknown host is refused too)."""
-
-    def __init__(self, *, strict: bool = False) -> None:
-        self.strict = strict
-        self._accepted: dict[tuple[str, int], bytes] = {}  # keys this store already matched
-
-    async def verify(self, address: str, port: int, key: asyncssh.SSHKey) -> None:
-        if self._accepted.get((address, port)) == key.public_data:
-            return
-        known = await KnownHostKey.get_or_none(address=address, port=port)
-        if known is None:
-            if self.strict:
-                raise SshFailure(
-                    HostFailure.HOST_KEY_MISMATCH,
-                    f"host key for {address}:{port} is not known (strict checking): got {fingerprint(key)}",
-                )
-            try:
-                known = await KnownHostKey.create(
-                    address=address, port=port, algorithm=key.get_algorithm(), public_key=public_key_line(key)
-                )
-            except IntegrityError:  # a concurrent first connection stored its key first: compare with that one
-                known = await KnownHostKey.get(address=address, port=port)
-        _compare(known, key)
-        self._accepted[(address, port)] = key.public_data
-
-
-def _compare(known: KnownHostKey, key: asyncssh.SSHKey) -> None:
-    where = f"{known.address}:{known.port}"
-    try:
-        expected = asyncssh.import_public_key(known.public_key)
-    except (asyncssh.KeyImportError, ValueError) as exc:
-        raise SshFailure(HostFailure.HOST_KEY_MISMATCH, f"stored host key for {where} is unreadable: {exc}") from exc
-    if expected.public_data != key.public_data:
-        raise SshFailure(
-            HostFailure.HOST_KEY_MISMATCH,
-            f"host key for {where} changed: expected {fingerprint(expected)} got {fingerprint(key)}",
-        )
 
 
 @dataclass
