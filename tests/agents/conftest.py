@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.agents.support import AGENT_ROOT_BASE, AgentLab, admin_client, kill_agents, lab_env, own_server
+from tests.compat.bk_client import LegacyClient, make_client
 from tests.executors.conftest import SshdPoolFactory, ssh_user, sshd_pool  # noqa: F401
-from tests.support.server import Server
+from tests.support.server import APP_CODE, APP_SECRET, Server
 from tests.support.sshd import SshUser
 from tests.support.topology import create_business
 
@@ -34,3 +35,10 @@ def agent_lab(
     finally:
         kill_agents(root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab_bk(agent_lab: AgentLab) -> LegacyClient:
+    """A bkapi-client-core client (login-exempt app, user admin) pointed at the agent lab server."""
+    agent_lab.server.cli("admin", "create-app", APP_CODE, "--secret", APP_SECRET, "--skip-user-auth")
+    return make_client(agent_lab.server.url, app_code=APP_CODE, app_secret=APP_SECRET, username="admin")

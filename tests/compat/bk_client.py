@@ -63,6 +63,8 @@ JOB_GET = [
     "get_own_db_account_list",
     "get_cron_list",
 ]
+GSE_POST = ["get_agent_status", "get_agent_info"]
+NODEMAN_POST = ["create_task", "get_task_info"]
 
 
 def _group(system: str, post: list[str], get: list[str]) -> type[OperationGroup]:
@@ -79,6 +81,8 @@ def _group(system: str, post: list[str], get: list[str]) -> type[OperationGroup]
 class LegacyClient(ESBClient):  # type: ignore[misc]
     cc = bind_property(_group("cc", CC_POST, CC_GET), name="cc")
     job = bind_property(_group("job", JOB_POST, JOB_GET), name="job")
+    gse = bind_property(_group("gse", GSE_POST, []), name="gse")
+    nodeman = bind_property(_group("nodeman", NODEMAN_POST, []), name="nodeman")
 
 
 def make_client(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from opsgraph.compat_rest.bk.dispatch import ANY_METHOD, make_dispatcher, unknown_path
+from opsgraph.compat_rest.bk.dispatch import ANY_METHOD, make_dispatcher, make_fixed_endpoint, unknown_path
 from opsgraph.compat_rest.bk.envelope import BkReply
 from opsgraph.compat_rest.bk.openapi import make_openapi_endpoint, openapi_document
 from opsgraph.compat_rest.bk.params import Params
@@ -34,7 +34,16 @@ def bk_routes(table: BkRouteTable | None = None) -> list[BaseRoute]:
         ("v1", f"{PREFIX}/{{system}}/{{api}}/"),
         ("v1_noslash", f"{PREFIX}/{{system}}/{{api}}"),
     ]
+    public_keys = make_fixed_endpoint(dispatch, "encrypt_rsa", "fetch_public_keys")
     return [
+        # bk-nodeman's own path for its RSA public keys, outside the ESB prefix.
+        *(
+            Route(path, public_keys, methods=ANY_METHOD, name=f"bk_encrypt_rsa{suffix}")
+            for path, suffix in [
+                ("/api/encrypt_rsa/fetch_public_keys/", ""),
+                ("/api/encrypt_rsa/fetch_public_keys", "_noslash"),
+            ]
+        ),
         # Before the layouts: "openapi.json" is a single segment, so it never meets {system}/{api}.
         Route(f"{PREFIX}/openapi.json", make_openapi_endpoint(table), methods=["GET"], name="bk_openapi"),
         *(Route(path, dispatch, methods=ANY_METHOD, name=f"bk_{name}") for name, path in layouts),

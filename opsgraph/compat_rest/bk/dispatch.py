@@ -64,6 +64,16 @@ def make_dispatcher(table: BkRouteTable) -> Endpoint:
     return dispatch
 
 
+def make_fixed_endpoint(dispatch: Endpoint, system: str, api: str) -> Endpoint:
+    """`dispatch` for one row, for an endpoint served on a path of its own."""
+
+    async def endpoint(request: Request) -> Response:
+        request.scope["path_params"] = {"system": system, "api": api}
+        return await dispatch(request)
+
+    return endpoint
+
+
 async def unknown_path(request: Request) -> Response:
     """Anything under /api/c/compapi/ that is not {system}/{api}."""
     return api_not_found(new_request_id(), request.url.path)
