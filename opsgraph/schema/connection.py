@@ -91,7 +91,6 @@ def connection_from_rows(
     maximum: int,
     build: Callable[[Row], T],
     descending: bool = False,
-    total: int | None = None,
 ) -> Connection[T]:
     """Page a list already in memory (rows sorted by id, ascending or descending)."""
     check_first(first, maximum)
@@ -104,7 +103,7 @@ def connection_from_rows(
         remaining = [row for row in rows if row["id"] > after_id]
 
     async def count() -> int:
-        return len(rows) if total is None else total
+        return len(rows)
 
     return _build(remaining[: first + 1], first, build, count)
 
