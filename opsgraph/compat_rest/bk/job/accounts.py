@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.compat_rest.bk.job.common import GET, bk_time, business_id, business_list, job_route, offset_page
+from opsgraph.compat_rest.bk.common import bk_time
+from opsgraph.compat_rest.bk.job.common import GET, business_id, business_list, job_route, offset_page
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation
 from opsgraph.core.auth.principal import Principal

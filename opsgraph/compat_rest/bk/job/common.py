@@ -1,5 +1,6 @@
-"""What every bk `job` row shares: registration with bk-job's error codes, bk id → global id,
-base64 parameters, target lists, bk-job's time formats, offset paging and "missing or forbidden?".
+"""What every bk `job` row shares: registration with bk-job's error codes, bk ids, base64
+parameters, target lists, total times and offset paging. (Times and "missing or forbidden?" are
+shared with nodeman: bk/common.py.)
 
 Example:
     @job_route("get_os_account", methods=GET)
@@ -16,13 +17,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from opsgraph.compat_rest.bk.common import refuse_missing
 from opsgraph.compat_rest.bk.job.errors import JOB_CODES
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.bk.routes import BK_ROUTES, Handler
 from opsgraph.compat_rest.execute import run_operation
 from opsgraph.core.auth.principal import Principal
-from opsgraph.core.errors import NotFound, OpsGraphError, PermissionDenied, ValidationFailed
-from opsgraph.core.ids import encode_global_id
+from opsgraph.core.errors import NotFound, OpsGraphError, ValidationFailed
 from opsgraph.core.settings import Settings
 
 T = TypeVar("T")
@@ -65,18 +66,6 @@ def required_id(params: Params, name: str, code: str) -> int:
 
 def business_id(params: Params) -> int:
     return required_id(params, "bk_biz_id", "BUSINESS_NOT_FOUND")
-
-
-def global_id(type_name: str, pk: int) -> str:
-    return encode_global_id(type_name, pk)
-
-
-def refuse_missing(principal: Principal, biz: int, message: str, code: str) -> OpsGraphError:
-    """The error for something GraphQL did not return: no role on the business is bk-job's 9900403
-    (it checks the scope's permission before looking anything up); otherwise `message` with `code`."""
-    if not principal.can(biz):
-        return PermissionDenied(f"user {principal.username!r} has no permission on business {biz}")
-    return NotFound(message, code=code)
 
 
 async def business_list(
@@ -154,15 +143,6 @@ def targets(params: Params) -> list[dict[str, Any]] | None:
 
 
 # --- answers -------------------------------------------------------------------------------------
-
-
-def bk_time(value: str | None, *, offset: bool) -> str | None:
-    """A GraphQL DateTime as bk-job writes times: "2018-03-15 12:56:35", with " +0000" where the
-    endpoint's documented example carries an offset. Times are UTC."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value).astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S %z" if offset else "%Y-%m-%d %H:%M:%S")
 
 
 def total_seconds(start: str | None, end: str | None) -> float | None:

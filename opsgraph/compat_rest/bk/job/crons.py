@@ -16,17 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import bk_time, refuse_missing
 from opsgraph.compat_rest.bk.job.common import (
     GET,
     bk_id,
-    bk_time,
     business_id,
     business_list,
     day_bound,
-    global_id,
     job_route,
     offset_page,
-    refuse_missing,
     required_id,
     within,
 )
@@ -35,6 +33,7 @@ from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, raise_user_errors, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 
 STARTED, PAUSED = 1, 2
@@ -97,16 +96,16 @@ async def save_cron(params: Params, principal: Principal, settings: Settings) ->
     expression = (
         params.get_str("cron_expression") if cron_id is None else params.get_str("cron_expression", required=False)
     )
-    fields: dict[str, Any] = {"jobTemplateId": global_id("JobTemplate", job_id)}
+    fields: dict[str, Any] = {"jobTemplateId": encode_global_id("JobTemplate", job_id)}
     if expression is not None:
         fields["expression"] = to_cron(expression)
     if cron_id is None:
-        fields |= {"businessId": global_id("Business", biz), "name": params.get_str("cron_name")}
+        fields |= {"businessId": encode_global_id("Business", biz), "name": params.get_str("cron_name")}
         return {"cron_id": await _write("createCron", "create_cron.graphql", fields, principal, settings)}
     await _check_cron(cron_id, biz, principal, settings)
     if params.has("cron_name"):
         fields["name"] = params.get_str("cron_name")
-    fields["cronId"] = global_id("Cron", cron_id)
+    fields["cronId"] = encode_global_id("Cron", cron_id)
     return {"cron_id": await _write("updateCron", "update_cron.graphql", fields, principal, settings)}
 
 
@@ -117,7 +116,7 @@ async def update_cron_status(params: Params, principal: Principal, settings: Set
     status = _status(params, required=True)
     assert status is not None
     await _check_cron(cron_id, biz, principal, settings)
-    fields = {"cronId": global_id("Cron", cron_id), "enabled": _ENABLED[status]}
+    fields = {"cronId": encode_global_id("Cron", cron_id), "enabled": _ENABLED[status]}
     return {"cron_id": await _write("setCronEnabled", "set_cron_enabled.graphql", fields, principal, settings)}
 
 
@@ -130,7 +129,7 @@ def _status(params: Params, *, required: bool) -> int | None:
 
 async def _check_cron(cron_id: int, biz: int, principal: Principal, settings: Settings) -> None:
     document = load_operation(__name__, "cron.graphql")
-    cron = (await run_operation(document, {"id": global_id("Cron", cron_id)}, principal, settings))["cron"]
+    cron = (await run_operation(document, {"id": encode_global_id("Cron", cron_id)}, principal, settings))["cron"]
     if cron is None or cron["bkBizId"] != biz:
         raise refuse_missing(principal, biz, f"cron {cron_id} does not exist in business {biz}", "CRON_NOT_FOUND")
 

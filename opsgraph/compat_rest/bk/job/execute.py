@@ -19,7 +19,6 @@ from opsgraph.compat_rest.bk.job.common import (
     base64_text,
     bk_id,
     business_id,
-    global_id,
     job_route,
     not_supported,
     script_timeout,
@@ -29,6 +28,7 @@ from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, raise_user_errors, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 
 SCRIPT_TYPES = range(1, 6)  # 1 shell, 2 bat, 3 perl, 4 python, 5 powershell
@@ -83,9 +83,9 @@ async def fast_execute_script(params: Params, principal: Principal, settings: Se
     # step exposes no config, and the audit log records only the kind, name and host count).
     variables = {
         "input": {
-            "businessId": global_id("Business", biz),
+            "businessId": encode_global_id("Business", biz),
             "hosts": targets(params),
-            "scriptId": None if script_id is None else global_id("Script", script_id),
+            "scriptId": None if script_id is None else encode_global_id("Script", script_id),
             "content": content,
             "language": None if content is None else script_type(params),
             "params": base64_text(params, "script_param") or "",
@@ -111,7 +111,7 @@ async def fast_push_file(params: Params, principal: Principal, settings: Setting
     account = params.get_str("account")  # required by the doc, unlike fast_execute_script's
     variables = {
         "input": {
-            "businessId": global_id("Business", biz),
+            "businessId": encode_global_id("Business", biz),
             "files": _file_sources(params, account),
             "targetPath": target_path,
             "hosts": targets(params),

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import refuse_missing
 from opsgraph.compat_rest.bk.job.common import (
     base64_text,
     bk_id,
     business_id,
-    global_id,
     job_route,
     not_supported,
-    refuse_missing,
     required_id,
     script_timeout,
     targets,
@@ -34,6 +33,7 @@ from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 
 
@@ -41,7 +41,7 @@ from opsgraph.core.settings import Settings
 async def execute_job(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
     biz = business_id(params)
     job_id = required_id(params, "bk_job_id", "TEMPLATE_NOT_FOUND")
-    template_id = global_id("JobTemplate", job_id)
+    template_id = encode_global_id("JobTemplate", job_id)
     document = load_operation(__name__, "job_template_plan.graphql")
     template = (await run_operation(document, {"id": template_id}, principal, settings))["jobTemplate"]
     if template is None or template["bkBizId"] != biz:
@@ -90,7 +90,7 @@ def _step(params: Params, index: int, item: Any) -> dict[str, Any]:
     override: dict[str, Any] = {"bkStepId": step.get_int("step_id")}
     script_id = bk_id(step, "script_id", "SCRIPT_NOT_FOUND", required=False)
     if script_id is not None:  # script_id wins over script_content, as documented
-        override["scriptId"] = global_id("Script", script_id)
+        override["scriptId"] = encode_global_id("Script", script_id)
     elif step.has("script_content"):
         override["content"] = base64_text(step, "script_content")
         override["language"] = script_type(step)

@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import bk_time, refuse_missing
 from opsgraph.compat_rest.bk.job.common import (
     GET,
-    bk_time,
     business_id,
     job_route,
-    refuse_missing,
     required_id,
     total_seconds,
 )

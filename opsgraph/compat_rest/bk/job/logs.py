@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsgraph.compat_rest.bk.job.common import ANY, bk_time, job_route, total_seconds
+from opsgraph.compat_rest.bk.common import bk_time
+from opsgraph.compat_rest.bk.job.common import ANY, job_route, total_seconds
 from opsgraph.compat_rest.bk.job.instances import instance_ids, is_finished, load_instance
 from opsgraph.compat_rest.bk.job.status import host_error_code, job_status
 from opsgraph.compat_rest.bk.params import Params

@@ -15,22 +15,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import bk_time, refuse_missing
 from opsgraph.compat_rest.bk.job.common import (
     GET,
     bk_id,
-    bk_time,
     business_id,
     business_list,
-    global_id,
     job_route,
     offset_page,
-    refuse_missing,
     required_id,
 )
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 
 LANGUAGE_TYPES = {"SHELL": 1, "BAT": 2, "PERL": 3, "PYTHON": 4, "POWERSHELL": 5}
@@ -67,7 +66,7 @@ def script_row(script: dict[str, Any], *, with_content: bool) -> dict[str, Any]:
 async def fetch_script(script_id: int, principal: Principal, settings: Settings) -> dict[str, Any] | None:
     document = load_operation(__name__, "script.graphql")
     script: dict[str, Any] | None = (
-        await run_operation(document, {"id": global_id("Script", script_id)}, principal, settings)
+        await run_operation(document, {"id": encode_global_id("Script", script_id)}, principal, settings)
     )["script"]
     return script
 

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import bk_time, refuse_missing
 from opsgraph.compat_rest.bk.job.accounts import business_accounts
 from opsgraph.compat_rest.bk.job.common import (
     GET,
-    bk_time,
     business_id,
     business_list,
     day_bound,
-    global_id,
     job_route,
     offset_page,
-    refuse_missing,
     required_id,
     within,
 )
@@ -33,6 +31,7 @@ from opsgraph.compat_rest.bk.job.status import step_type
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 
 TAG_UNCATEGORISED = "1"
@@ -87,7 +86,7 @@ async def get_job_detail(params: Params, principal: Principal, settings: Setting
     biz = business_id(params)
     job_id = required_id(params, "bk_job_id", "TEMPLATE_NOT_FOUND")
     document = load_operation(__name__, "job_template_detail.graphql")
-    variables = {"id": global_id("JobTemplate", job_id)}
+    variables = {"id": encode_global_id("JobTemplate", job_id)}
     template = (await run_operation(document, variables, principal, settings))["jobTemplate"]
     if template is None or template["bkBizId"] != biz:
         raise refuse_missing(principal, biz, f"job template {job_id} is not in business {biz}", "TEMPLATE_NOT_FOUND")
@@ -187,9 +186,9 @@ class _StepDetails:
         file_source = []
         document = load_operation(__name__, "host_address.graphql")
         for host_id, paths in by_host.items():
-            host = (await run_operation(document, {"id": global_id("Host", host_id)}, self.principal, self.settings))[
-                "node"
-            ]
+            host = (
+                await run_operation(document, {"id": encode_global_id("Host", host_id)}, self.principal, self.settings)
+            )["node"]
             ip_list = [{"bk_cloud_id": host["bkCloudId"], "ip": host["innerIp"]}] if host else []
             file_source.append({"files": paths, "account": account, "ip_list": ip_list, "custom_query_id": []})
         if uploaded:

@@ -21,12 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 from opsgraph.compat_rest.bk import BK_ROUTES
-from opsgraph.compat_rest.bk.job.common import bk_time, global_id, refuse_missing
+from opsgraph.compat_rest.bk.common import bk_time, refuse_missing
 from opsgraph.compat_rest.bk.nodeman.errors import NODEMAN_CODES
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, raise_user_errors, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.rsa_keys import server_keys
 from opsgraph.core.settings import Settings
 
@@ -142,7 +143,7 @@ async def create_task(params: Params, principal: Principal, settings: Settings) 
         hosts.append(_host_input(Params(item, prefix=f"hosts[{index}]."), node_type, op_type, settings))
     variables = {
         "input": {
-            "businessId": global_id("Business", biz),
+            "businessId": encode_global_id("Business", biz),
             "nodeType": node_type,
             "operation": op_type,
             "bkCloudId": cloud,
