@@ -88,12 +88,29 @@ async def run_script(
         "account_id": account.id,
         **source,
     }
+    return await _launch_one_step(
+        principal, common, TaskKind.SCRIPT, StepKind.SCRIPT, "run script", "script", config, hosts, account.alias
+    )
+
+
+async def _launch_one_step(
+    principal: Principal,
+    common: Common,
+    kind: TaskKind,
+    step_kind: StepKind,
+    default_name: str,
+    default_step_name: str,
+    config: dict[str, Any],
+    hosts: list[dict[str, Any]],
+    account_alias: str,
+) -> Task:
+    """A single-step run (runScript, pushFile): one step over the targets, the caller's callback."""
     plan = TaskPlan(
-        kind=TaskKind.SCRIPT,
+        kind=kind,
         business_id=common.business_id,
-        name=common.name or "run script",
-        steps=[StepPlan(StepKind.SCRIPT, common.name or "script", config, hosts)],
-        params={"callback_protocol": common.callback_protocol, "account_alias": account.alias},
+        name=common.name or default_name,
+        steps=[StepPlan(step_kind, common.name or default_step_name, config, hosts)],
+        params={"callback_protocol": common.callback_protocol, "account_alias": account_alias},
         callback_url=check_callback_url(common.callback_url),
         start_way=common.start_way,
     )
@@ -171,16 +188,9 @@ async def push_file(
         "timeout": timeout,
         "account_id": account.id,
     }
-    plan = TaskPlan(
-        kind=TaskKind.FILE,
-        business_id=common.business_id,
-        name=common.name or "push file",
-        steps=[StepPlan(StepKind.FILE, common.name or "push file", config, hosts)],
-        params={"callback_protocol": common.callback_protocol, "account_alias": account.alias},
-        callback_url=check_callback_url(common.callback_url),
-        start_way=common.start_way,
+    return await _launch_one_step(
+        principal, common, TaskKind.FILE, StepKind.FILE, "push file", "push file", config, hosts, account.alias
     )
-    return await launch(principal, plan)
 
 
 def _substitute(text: str, variables: dict[str, Any]) -> str:
