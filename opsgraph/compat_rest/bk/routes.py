@@ -22,9 +22,7 @@ Example (a made-up row, next to a `demo_business.graphql` file in the same packa
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +30,7 @@ from typing import Any
 from opsgraph.compat_rest.bk.envelope import EnvelopeStyle
 from opsgraph.compat_rest.bk.error_codes import CMDB_CODES
 from opsgraph.compat_rest.bk.params import Params
+from opsgraph.compat_rest.discovery import import_endpoint_modules
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.settings import Settings
@@ -178,14 +177,5 @@ BK_ROUTES = BkRouteTable()
 
 
 def load_route_modules(package: str = "opsgraph.compat_rest.bk") -> None:
-    """Import every module of every system subpackage (`bk/cc/…`, `bk/job/…`) so rows register.
-
-    Importing is idempotent, so calling this from several app factories is safe.
-    """
-    root = importlib.import_module(package)
-    for system in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
-        if not system.ispkg:
-            continue  # the framework's own modules
-        system_package = importlib.import_module(system.name)
-        for module in pkgutil.walk_packages(system_package.__path__, prefix=f"{system.name}."):
-            importlib.import_module(module.name)
+    """Import every module of every system subpackage (`bk/cc/…`, `bk/job/…`) so rows register."""
+    import_endpoint_modules(package)

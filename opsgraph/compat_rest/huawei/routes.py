@@ -17,14 +17,13 @@ Example (a CES row, in `huawei/ces/invocations.py`):
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsgraph.compat_rest.discovery import import_endpoint_modules
 from opsgraph.compat_rest.huawei.auth import HuaweiCaller
 from opsgraph.compat_rest.huawei.request import HuaweiRequest
 from opsgraph.core.settings import Settings
@@ -121,10 +120,4 @@ HUAWEI_ROUTES = HuaweiRouteTable()
 
 def load_route_modules(package: str = "opsgraph.compat_rest.huawei") -> None:
     """Import every module of every service subpackage (`huawei/hss/…`, `huawei/ces/…`) so rows register."""
-    root = importlib.import_module(package)
-    for service in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
-        if not service.ispkg:
-            continue  # the framework's own modules
-        service_package = importlib.import_module(service.name)
-        for module in pkgutil.walk_packages(service_package.__path__, prefix=f"{service.name}."):
-            importlib.import_module(module.name)
+    import_endpoint_modules(package)
