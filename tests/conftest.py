@@ -13,38 +13,23 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import databases
-from tests.support.server import ADMIN_PASSWORD, APP_CODE, APP_SECRET, GraphQLClient, Server
+from tests.support.server import GraphQLClient, Server, backend_server
 
 _PG_SKIP_REASON = databases.postgres_unavailable_reason()
+# Parameters of every fixture that runs a server per backend.
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(_PG_SKIP_REASON is not None, reason=_PG_SKIP_REASON or "")],
+    ),
+]
 
 
-@pytest.fixture(
-    scope="session",
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(_PG_SKIP_REASON is not None, reason=_PG_SKIP_REASON or ""),
-            ],
-        ),
-    ],
-)
+@pytest.fixture(scope="session", params=BACKENDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp(f"opsgraph-{request.param}")
-    url = databases.sqlite_url(data_dir) if request.param == "sqlite" else databases.create_postgres_database()
-    instance = Server(database_url=url, data_dir=data_dir)
-    try:
-        instance.cli("migrate")
-        instance.cli("admin", "create-user", "admin", "--password", ADMIN_PASSWORD, "--superuser")
-        instance.cli("admin", "create-app", APP_CODE, "--secret", APP_SECRET, "--skip-user-auth")
-        instance.start()
+    with backend_server(request.param, tmp_path_factory.mktemp(f"opsgraph-{request.param}")) as instance:
         yield instance
-    finally:
-        instance.stop()
-        if request.param == "postgres":
-            databases.drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -5,22 +5,24 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from opsgraph.core.errors import OpsGraphError
+from opsgraph.core.log_format import one_line
 from opsgraph.core.settings import load_query_limits
+from opsgraph.schema.extensions.alias_count import AliasLimit
 from opsgraph.schema.extensions.domain_errors import DomainErrors
+from opsgraph.schema.extensions.duplicate_fields import DuplicateFieldLimit
+from opsgraph.schema.extensions.guarded_validation_cache import GuardedValidationCache
 from opsgraph.schema.extensions.parser_cache import TolerantParserCache
 from opsgraph.schema.extensions.query_cost import QueryCostLimiter
+from opsgraph.schema.extensions.query_depth import QueryDepthLimit
 from opsgraph.schema.extensions.require_authentication import RequireAuthentication
 from opsgraph.schema.mutations.agents import AgentMutations
 from opsgraph.schema.mutations.business import BusinessMutations
@@ -39,6 +41,8 @@ from opsgraph.schema.queries.tasks import TaskQuery
 from opsgraph.schema.queries.topology import TopologyQuery
 from opsgraph.schema.subscriptions.tasks import TaskSubscription
 from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType, ModuleType, SetType
+
+log = logging.getLogger("opsgraph.graphql")
 
 
 @strawberry.type
@@ -70,10 +74,17 @@ class Subscription(TaskSubscription):
 
 class OpsGraphSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Log only unexpected failures: domain and validation errors are the caller's, not ours."""
-        unexpected = [
-            e for e in errors if e.original_error is not None and not isinstance(e.original_error, OpsGraphError)
-        ]
+        """Unexpected failures are ours: logged with their traceback. Domain, validation and limit
+        errors are the caller's: one line each, values cut short (log_format.one_line)."""
+        unexpected = []
+        for error in errors:
+            if error.original_error is None or isinstance(error.original_error, OpsGraphError):
+                code = (error.extensions or {}).get("code") or getattr(
+                    error.original_error, "code", "GRAPHQL_VALIDATION"
+                )
+                log.info("graphql refused %s: %s", code, one_line(error.message, 300))
+            else:
+                unexpected.append(error)
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
@@ -86,15 +97,19 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType],
         config=StrawberryConfig(auto_camel_case=True),
+        # Order matters: parse (token-capped), then the linear pre-validation checks, cheapest and
+        # most decisive first (an anonymous caller is refused before any limit is computed), then
+        # graphql-core's validation, which a refused document never reaches.
         extensions=[
             DomainErrors,
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: TolerantParserCache(maxsize=limits.cache_size),
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-            lambda: ValidationCache(maxsize=limits.cache_size),
             RequireAuthentication,
+            lambda: AliasLimit(max_aliases=limits.max_aliases),
+            lambda: DuplicateFieldLimit(max_per_name=limits.max_repeated_fields),
+            lambda: QueryDepthLimit(max_depth=limits.max_depth),
             lambda: QueryCostLimiter(max_cost=limits.max_cost),
+            lambda: GuardedValidationCache(maxsize=limits.cache_size),
         ],
     )
 

@@ -132,73 +132,7 @@ def test_document_over_the_token_limit_is_refused(gql: GraphQLClient) -> None:
     assert (error.get("extensions") or {}).get("code") in LIMIT_CODES, error
 
 
-# ── cost ─────────────────────────────────────────────────────────────────────────────────────────
-
-EXPENSIVE = (
-    "{ businesses(first: 500) { nodes { sets(first: 500) { nodes { modules(first: 500) { nodes { name } } } } } } }"
-)
-
-
-def test_expensive_query_is_refused_by_cost(gql: GraphQLClient) -> None:
-    error = refused(post(gql, EXPENSIVE))
-    assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
-    assert error["extensions"]["cost"] > error["extensions"]["maxCost"]
-
-
-def test_query_under_the_cost_limit_runs(gql: GraphQLClient) -> None:
-    response = post(
-        gql,
-        "{ businesses(first: 5) { nodes { sets(first: 20) { nodes { modules(first: 20) { nodes { name } } } } } } }",
-    )
-    assert response.errors == [], response.text
-
-
-@pytest.mark.parametrize(
-    ("query", "variables"),
-    [
-        pytest.param(
-            "query($n: Int!) { businesses(first: $n) { nodes { sets(first: $n) { nodes { modules(first: $n)"
-            " { nodes { name } } } } } } }",
-            {"n": 500},
-            id="variables",
-        ),
-        pytest.param(
-            "{ businesses(first: 500) { nodes { ...S } } } fragment S on Business { sets(first: 500) { nodes {"
-            " modules(first: 500) { nodes { name } } } } }",
-            None,
-            id="fragment",
-        ),
-        pytest.param(
-            "{ businesses(first: 500) { nodes { ... on Business { sets(first: 500) { nodes { modules(first: 500)"
-            " { nodes { name } } } } } } } }",
-            None,
-            id="inline-fragment",
-        ),
-        pytest.param(
-            "query($n: Int = 500) { businesses(first: $n) { nodes { sets(first: $n) { nodes { modules(first: $n)"
-            " { nodes { name } } } } } } }",
-            None,
-            id="variable-default",
-        ),
-    ],
-)
-def test_cost_limit_sees_through_indirection(gql: GraphQLClient, query: str, variables: dict[str, Any] | None) -> None:
-    """Variables, their defaults and fragments carry the same page sizes as literals."""
-    error = refused(post(gql, query, variables))
-    assert error["extensions"]["code"] == "LIMIT_EXCEEDED", error
-
-
-def test_cost_limit_counts_search_page_size(gql: GraphQLClient) -> None:
-    """A search page of 500 hosts multiplies what is selected under each host, like `first: 500` does.
-
-    Each of 500 hosts could list its business's 500 hosts with their modules: 250,000 hosts and more.
-    """
-    query = (
-        "{ searchHosts(input: {page: {limit: 500}}) { items { business { hosts(first: 500) {"
-        " nodes { innerIp modules { name } } } } } } }"
-    )
-    error = refused(post(gql, query))
-    assert error["extensions"]["code"] == "LIMIT_EXCEEDED", error
+# The cost limit has its own server and estate: test_query_cost.py.
 
 
 # ── page sizes and cursors ───────────────────────────────────────────────────────────────────────

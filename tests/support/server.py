@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,26 @@ class Server:
 
     def log_tail(self) -> str:
         return (self.data_dir / "server.log").read_text()[-5000:]
+
+
+@contextmanager
+def backend_server(backend: str, data_dir: Path, **extra_env: str) -> Iterator[Server]:
+    """A migrated, running server on `backend` ("sqlite" or "postgres") with the admin user and the
+    test app; PostgreSQL gets a database of its own, dropped afterwards."""
+    from tests.support import databases
+
+    url = databases.sqlite_url(data_dir) if backend == "sqlite" else databases.create_postgres_database()
+    instance = Server(database_url=url, data_dir=data_dir, extra_env=dict(extra_env))
+    try:
+        instance.cli("migrate")
+        instance.cli("admin", "create-user", "admin", "--password", ADMIN_PASSWORD, "--superuser")
+        instance.cli("admin", "create-app", APP_CODE, "--secret", APP_SECRET, "--skip-user-auth")
+        instance.start()
+        yield instance
+    finally:
+        instance.stop()
+        if backend == "postgres":
+            databases.drop_postgres_database(url)
 
 
 @dataclass

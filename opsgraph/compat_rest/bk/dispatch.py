@@ -93,7 +93,8 @@ async def _serve(route: BkRoute, request: Request, request_id: str) -> Response:
         raise OpsGraphError(
             f"{route.system}.{route.name} accepts {allowed}, not {request.method}", code="METHOD_NOT_ALLOWED"
         )
-    raw = await read_raw_params(request)
+    settings = _settings(request)
+    raw = await read_raw_params(request, max_bytes=settings.max_body_bytes)
     credentials = extract_credentials(
         header=request.headers.get(AUTHORIZATION_HEADER),
         body=raw.body,
@@ -104,7 +105,6 @@ async def _serve(route: BkRoute, request: Request, request_id: str) -> Response:
         strip_credentials(raw.merged, route.keep_params),
         query_keys=frozenset(raw.query) - frozenset(raw.body),
     )
-    settings = _settings(request)
     principal = await authenticate(credentials, settings)
     data = await route.call(params, principal, settings)
     body = success_body(

@@ -7,7 +7,7 @@ JSON whatever its Content-Type says (form-encoded is tolerated), and anything el
 with MALFORMED_JSON before any credential is looked at.
 
 Example:
-    raw = await read_raw_params(request)
+    raw = await read_raw_params(request, max_bytes=settings.max_body_bytes)
     raw.query   # {"bk_biz_id": "2", "bk_host_id": ["1", "2"]}
     raw.body    # {"condition": {}}
     raw.merged  # query overlaid by body
@@ -25,9 +25,8 @@ from starlette.requests import Request
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.core.errors import LimitExceeded, ValidationFailed
 
-__all__ = ["MAX_BODY_BYTES", "Params", "RawParams", "parse_body", "read_raw_params"]
+__all__ = ["Params", "RawParams", "parse_body", "read_raw_params"]
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -42,9 +41,10 @@ class RawParams:
         return {**self.query, **self.body}
 
 
-async def read_raw_params(request: Request) -> RawParams:
+async def read_raw_params(request: Request, *, max_bytes: int) -> RawParams:
+    """The parameters; a body over `max_bytes` is refused before more of it is read."""
     query = _multi_dict(request.query_params.multi_items())
-    body = parse_body(await _read_limited(request), request.headers.get("content-type", ""))
+    body = parse_body(await _read_limited(request, max_bytes), request.headers.get("content-type", ""))
     return RawParams(query=query, body=body)
 
 
@@ -69,16 +69,16 @@ def parse_body(raw: bytes, content_type: str = "") -> dict[str, Any]:
     return value
 
 
-async def _read_limited(request: Request) -> bytes:
+async def _read_limited(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
+        if size > max_bytes:
+            raise _too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -104,5 +104,5 @@ def _malformed(message: str) -> ValidationFailed:
     return ValidationFailed(message, code="MALFORMED_JSON")
 
 
-def _too_large() -> LimitExceeded:
-    return LimitExceeded(f"request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB", code="BODY_TOO_LARGE")
+def _too_large(max_bytes: int) -> LimitExceeded:
+    return LimitExceeded(f"request body is larger than {max_bytes} bytes", code="BODY_TOO_LARGE")

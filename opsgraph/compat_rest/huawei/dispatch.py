@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-MAX_BODY_BYTES = 12 * 1024 * 1024
 
 
 def make_dispatcher(table: HuaweiRouteTable) -> Endpoint:
@@ -64,6 +63,7 @@ def make_dispatcher(table: HuaweiRouteTable) -> Endpoint:
 
 
 async def _serve(route: HuaweiRoute, path_params: dict[str, str], request: Request, request_id: str) -> Response:
+    settings = _settings(request)
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     huawei_request = HuaweiRequest(
         method=request.method,
@@ -71,26 +71,25 @@ async def _serve(route: HuaweiRoute, path_params: dict[str, str], request: Reque
         path_params=path_params,
         raw_query=request.scope.get("query_string", b"").decode("utf-8", "replace"),
         headers=request.headers,
-        body=await _read_body(request),
+        body=await _read_body(request, settings.max_body_bytes),
     )
-    settings = _settings(request)
     caller = await authenticate(huawei_request, settings)
     body = await route.handler(huawei_request, caller, settings)
     # Rendered here, inside the caller's try: data that cannot be JSON is an internal failure.
     return JSONResponse(body, status_code=route.status, headers={REQUEST_ID_HEADER: request_id})
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise body_too_large(MAX_BODY_BYTES)
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise body_too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise body_too_large(MAX_BODY_BYTES)
+            if size > max_bytes:
+                raise body_too_large(max_bytes)
             chunks.append(chunk)
     except ClientDisconnect as exc:
         raise bad_request("the client went away while sending the body") from exc

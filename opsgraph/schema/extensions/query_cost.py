@@ -1,56 +1,92 @@
-"""A cost limit per request: each field costs 1, and a field taking `first: N` (or a search with
-`page.limit: N`) multiplies the cost of what is selected under it by N, so cost approximates the
-number of objects that could come back. Variables and their defaults are resolved first.
+"""A cost limit per request that approximates how many objects could come back.
 
-Example: `businesses(first: 10) { nodes { sets(first: 20) { nodes { name } } } }` costs
-1 + 10 × (1 + (1 + 20 × (1 + 1))) = 421.
+Each field costs 1, and a field taking `first: N` (or a search with `page.limit: N`, default 20)
+multiplies the cost of what is selected under it by N. Variables and their defaults are resolved
+first. Fragments are folded once each (see document_walk), so the cost of a hostile document is
+computed in linear time even when its expansion is astronomically large.
+
+The caps alone overstate real cost: `businesses(first: 10) { sets(first: 50) { modules(first: 50)
+{ hosts(first: 100) … } } }` multiplies to millions while a real estate returns a few hundred
+objects. So a document over the limit on its caps is costed again with each topology connection
+bounded by what exists — the largest number of children any parent has, e.g. the most sets of any
+business (`resolvers.topology.fan_out`, refreshed every few seconds) — and refused only if it is
+still over. The limit stays protective: the bound grows with the data, never past `first`.
+
+Example: `businesses(first: 10) { nodes { sets(first: 20) { nodes { name } } } }` costs on its caps
+1 + 10 × (1 + (1 + 20 × (1 + 1))) = 421; with 3 businesses of at most 2 sets, 1 + 3 × (1 + (1 + 2 × 2)) = 19.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graphql import (
-    ExecutionResult,
+    DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
+    GraphQLNamedType,
+    GraphQLSchema,
     OperationDefinitionNode,
-    SelectionSetNode,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
+
+from opsgraph.resolvers.topology.fan_out import topology_fan_out
+from opsgraph.schema.extensions.document_walk import FragmentFolder, selected_operations
+from opsgraph.schema.extensions.pre_validation import PreValidationCheck, limit_error
 
 _MULTIPLIER_ARGUMENTS = ("first", "limit")
 _DEFAULT_SEARCH_LIMIT = 20
+_SATURATED = 2**62  # costs stop growing here: far above any limit, and ints stay small
 
 
-class QueryCostLimiter(SchemaExtension):
+class _Cost(FragmentFolder[int]):
+    def __init__(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any],
+        *,
+        schema: GraphQLSchema | None = None,
+        bounds: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
+        super().__init__(document, schema)
+        self.variables = variables
+        self.bounds = bounds or {}
+
+    def fold_field(self, field: FieldNode, child: int | None, parent_type: GraphQLNamedType | None) -> int:
+        if child is None:
+            return 1
+        multiplier = _multiplier(field, self.variables)
+        if parent_type is not None:
+            bound = self.bounds.get((parent_type.name, field.name.value))
+            if bound is not None:
+                multiplier = min(multiplier, max(bound, 1))
+        return min(1 + multiplier * child, _SATURATED)
+
+    def combine(self, values: Iterable[int]) -> int:
+        return min(sum(values), _SATURATED)
+
+
+class QueryCostLimiter(PreValidationCheck):
     def __init__(self, *, max_cost: int) -> None:
         self.max_cost = max_cost
 
-    def on_execute(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None and not self.execution_context.result:
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            name = self.execution_context.operation_name
-            for operation in document.definitions:
-                if not isinstance(operation, OperationDefinitionNode):
-                    continue
-                if name is not None and (operation.name is None or operation.name.value != name):
-                    continue
-                variables = {**_defaults(operation), **(self.execution_context.variables or {})}
-                cost = _selection_cost(operation.selection_set, fragments, variables, 0)
-                if cost > self.max_cost:
-                    error = GraphQLError(
-                        f"query cost {cost} exceeds the limit of {self.max_cost}; ask for smaller pages",
-                        extensions={"code": "LIMIT_EXCEEDED", "cost": cost, "maxCost": self.max_cost},
-                    )
-                    self.execution_context.result = ExecutionResult(data=None, errors=[error])
-        yield
+    async def check(self, document: DocumentNode) -> GraphQLError | None:
+        context = self.execution_context
+        for operation in selected_operations(document, context.operation_name):
+            variables = {**_defaults(operation), **(context.variables or {})}
+            cost = _Cost(document, variables).fold_operation(operation)
+            if cost <= self.max_cost:
+                continue
+            bounded = _Cost(document, variables, schema=context.schema._schema, bounds=await topology_fan_out())
+            cost = bounded.fold_operation(operation)
+            if cost > self.max_cost:
+                return limit_error(
+                    f"query cost {cost} exceeds the limit of {self.max_cost}; ask for smaller pages",
+                    cost=cost,
+                    maxCost=self.max_cost,
+                )
+        return None
 
 
 def _defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
@@ -67,32 +103,10 @@ def _multiplier(field: FieldNode, variables: dict[str, Any]) -> int:
     for argument in field.arguments or ():
         value = value_from_ast_untyped(argument.value, variables)
         name = argument.name.value
-        if name in _MULTIPLIER_ARGUMENTS and isinstance(value, int):
+        if name in _MULTIPLIER_ARGUMENTS and isinstance(value, int) and not isinstance(value, bool):
             return max(value, 1)
         if name == "input" and field.name.value.startswith("search"):
             page = value.get("page") if isinstance(value, dict) else None
             limit = page.get("limit") if isinstance(page, dict) else None
-            return max(limit, 1) if isinstance(limit, int) else _DEFAULT_SEARCH_LIMIT
+            return max(limit, 1) if isinstance(limit, int) and not isinstance(limit, bool) else _DEFAULT_SEARCH_LIMIT
     return _DEFAULT_SEARCH_LIMIT if field.name.value.startswith("search") else 1
-
-
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    depth: int,
-) -> int:
-    if selection_set is None or depth > 64:  # depth is also limited separately; this guards recursion
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            inner = _selection_cost(selection.selection_set, fragments, variables, depth + 1)
-            total += 1 + _multiplier(selection, variables) * inner
-        elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, fragments, variables, depth + 1)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                total += _selection_cost(fragment.selection_set, fragments, variables, depth + 1)
-    return total

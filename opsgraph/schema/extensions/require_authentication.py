@@ -1,39 +1,37 @@
-"""Refuse every operation from an anonymous caller except `mutation { login }`.
+"""Refuse every operation from an anonymous caller except `mutation { login }`, before validation.
 
 Resolvers also demand a caller, but this gate covers introspection and typename-only queries, so
-nothing at all about the schema leaks before login.
+nothing at all about the schema leaks before login. It runs first among the pre-validation checks:
+an anonymous document is looked at only as far as its top-level fields (linear, tiny), and one
+that is not a plain login — fragments included — never reaches the limits or graphql-core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, OperationType
 
-from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode, OperationType
-from strawberry.extensions import SchemaExtension
+from opsgraph.schema.extensions.pre_validation import PreValidationCheck
 
 _PUBLIC_MUTATIONS = frozenset({"login", "__typename"})
 
 
-class RequireAuthentication(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
+class RequireAuthentication(PreValidationCheck):
+    async def check(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context.context
-        if getattr(context, "principal", None) is None and not self._is_login_only():
-            message = getattr(context, "auth_error", None) or "authentication required"
-            error = GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
-            self.execution_context.result = ExecutionResult(data=None, errors=[error])
-        yield
+        if getattr(context, "principal", None) is not None or _is_plain_login(document):
+            return None
+        message = getattr(context, "auth_error", None) or "authentication required"
+        return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
 
-    def _is_login_only(self) -> bool:
-        document = self.execution_context.graphql_document
-        if document is None:
-            return False
-        name = self.execution_context.operation_name
-        operations = [
-            d
-            for d in document.definitions
-            if isinstance(d, OperationDefinitionNode) and (name is None or (d.name and d.name.value == name))
-        ]
-        if len(operations) != 1 or operations[0].operation != OperationType.MUTATION:
-            return False
-        selections = operations[0].selection_set.selections
-        return all(isinstance(s, FieldNode) and s.name.value in _PUBLIC_MUTATIONS for s in selections)
+
+def _is_plain_login(document: DocumentNode) -> bool:
+    """One mutation whose top-level fields are all public, and no fragment anywhere."""
+    definitions = document.definitions
+    if len(definitions) != 1 or not isinstance(definitions[0], OperationDefinitionNode):
+        return False
+    operation = definitions[0]
+    if operation.operation != OperationType.MUTATION:
+        return False
+    return all(
+        isinstance(s, FieldNode) and s.name.value in _PUBLIC_MUTATIONS for s in operation.selection_set.selections
+    )
