@@ -71,6 +71,7 @@ class QueryLimits:
     max_aliases: int
     max_tokens: int
     max_cost: int
+    max_repeated_fields: int
     cache_size: int
 
 
@@ -80,6 +81,7 @@ def load_query_limits() -> QueryLimits:
         max_aliases=_env_int("MAX_ALIASES", 30),
         max_tokens=_env_int("MAX_TOKENS", 4000),
         max_cost=_env_int("MAX_QUERY_COST", 100_000),
+        max_repeated_fields=_env_int("MAX_REPEATED_FIELDS", 20),
         cache_size=_env_int("QUERY_CACHE_SIZE", 512),
     )
 
@@ -109,6 +111,12 @@ class Settings:
     agent_heartbeat_seconds: int = 15
     agent_alive_seconds: int = 60
     agent_install_wait_seconds: int = 60
+    # What a client may send: total header bytes; bodies on the REST dialects and /graphql; and
+    # /graphql bodies from callers without valid credentials (only `login` is open to them).
+    max_header_bytes: int = 16 * 1024
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_graphql_body_bytes: int = 1024 * 1024
+    max_anonymous_body_bytes: int = 16 * 1024
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -116,7 +124,7 @@ def _dev_secret(data_dir: Path) -> str:
     path = data_dir / _SECRET_FILE
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only: it holds the secret
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -160,6 +168,10 @@ def load_settings() -> Settings:
         agent_heartbeat_seconds=_env_positive("AGENT_HEARTBEAT_SECONDS", 15),
         agent_alive_seconds=_env_positive("AGENT_ALIVE_SECONDS", 60),
         agent_install_wait_seconds=_env_positive("AGENT_INSTALL_WAIT_SECONDS", 60),
+        max_header_bytes=_env_positive("MAX_HEADER_BYTES", 16 * 1024),
+        max_body_bytes=_env_positive("MAX_BODY_BYTES", 16 * 1024 * 1024),
+        max_graphql_body_bytes=_env_positive("MAX_GRAPHQL_BODY_BYTES", 1024 * 1024),
+        max_anonymous_body_bytes=_env_positive("MAX_ANONYMOUS_BODY_BYTES", 16 * 1024),
     )
 
 

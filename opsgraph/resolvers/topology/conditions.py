@@ -19,6 +19,7 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.models.topology import Business, Host, Module, Set
 from opsgraph.resolvers.properties import INTEGER_COLUMNS, PROPERTY_COLUMNS
 
 OPERATORS = {"$eq", "$ne", "$neq", "$in", "$nin", "$regex", "$gt", "$gte", "$lt", "$lte"}
@@ -40,7 +41,14 @@ def lookup(key: str, value: Any) -> dict[str, Any]:
 _INT32 = range(-(2**31), 2**31)
 
 
-def _coerce(column: str, value: Any, field: str) -> Any:
+_MODELS = {"biz": Business, "set": Set, "module": Module, "host": Host}
+
+
+def _coerce(kind: str, column: str, value: Any, field: str) -> Any:
+    """The value as the column stores it; what the column could never hold is the caller's mistake,
+    refused here rather than by the ORM when the query runs (which would surface as a server error)."""
+    if isinstance(value, list):
+        raise ValidationFailed(f"{field} takes one value here; use $in for a list", field=field)
     if column in INTEGER_COLUMNS and isinstance(value, str | int) and not isinstance(value, bool):
         try:
             number = int(value)
@@ -51,6 +59,10 @@ def _coerce(column: str, value: Any, field: str) -> Any:
         return number
     if isinstance(value, dict):
         raise ValidationFailed(f"{field} cannot be compared with an object", field=field)
+    model = _MODELS.get(kind)
+    max_length = getattr(model._meta.fields_map.get(column), "max_length", None) if model else None
+    if isinstance(value, str) and isinstance(max_length, int) and len(value) > max_length:
+        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
     return value
 
 
@@ -69,10 +81,10 @@ def condition_to_q(kind: str, table: str, condition: Condition, compiled: Compil
             raise ValidationFailed(f"{operator} needs an array value", field=condition.field)
         if len(value) > _MAX_IN_VALUES:
             raise ValidationFailed(f"{operator} takes at most {_MAX_IN_VALUES} values", field=condition.field)
-        values = [_coerce(column, v, condition.field) for v in value]
+        values = [_coerce(kind, column, v, condition.field) for v in value]
         q = Q(**lookup(f"{column}__in", values))
         return _absent_or_not(column, q) if operator == "$nin" else q
-    value = _coerce(column, value, condition.field)
+    value = _coerce(kind, column, value, condition.field)
     if operator == "$eq":
         return Q(**{column: value})
     if operator in {"$ne", "$neq"}:
