@@ -102,7 +102,7 @@ class OpsGraphGraphQL(GraphQL[GraphQLContext, None]):
 
     async def parse_http_body(self, request: StarletteRequestAdapter) -> GraphQLRequestData:  # type: ignore[override]
         if request.method == "GET":
-            return await super().parse_http_body(request)  # type: ignore[return-value]
+            return _request_data_from_query_string(request)
         if "application/json" not in (request.content_type or "").lower():
             raise HTTPException(400, "send the request as JSON (Content-Type: application/json)")
         starlette_request: Request = request._request
@@ -128,6 +128,18 @@ async def _read_capped(request: Request, cap: int) -> bytes:
             raise HTTPException(413, f"request body is larger than {cap} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _request_data_from_query_string(request: StarletteRequestAdapter) -> GraphQLRequestData:
+    """`GET /graphql?query=…&variables=…` (queries only; strawberry refuses mutations over GET)."""
+    params = request.query_params
+    data: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
+    if params.get("variables"):
+        try:
+            data["variables"] = decode_json_object(str(params["variables"]).encode())
+        except MalformedBody as exc:
+            raise HTTPException(400, f"`variables`: {exc}") from exc
+    return _request_data(data)
 
 
 def _request_data(data: dict[str, Any]) -> GraphQLRequestData:

@@ -1,0 +1,1 @@
+"""HTTP surfaces served beside the GraphQL endpoint (the GraphiQL page and its assets)."""
