@@ -7,7 +7,8 @@ and error shapes.
   before reading and against the bytes as they arrive.
 - Every refusal of the HTTP request itself (bad JSON, not an object, wrong content type, too large)
   is a 4xx with a JSON GraphQL error `{"errors": [{"message", "extensions": {"code"}}]}`.
-- graphql-transport-ws authenticates from `connection_init` (`{"Authorization": "Bearer <token>"}`).
+- graphql-transport-ws authenticates from `connection_init` (`{"Authorization": "Bearer <token>"}`),
+  or from the `bk_token` cookie when the socket comes from one of our own pages (GraphiQL).
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class OpsGraphGraphQL(GraphQL[GraphQLContext, None]):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         raw = str(params.get("Authorization") or params.get("authorization") or params.get("token") or "")
         token = raw.split(" ", 1)[1] if raw.lower().startswith("bearer ") else raw
+        if not token and isinstance(context.request, WebSocket) and _same_origin(context.request):
+            # GraphiQL right after `login`: the bk_token cookie. Only from our own pages: a browser
+            # sends cookies on cross-site WebSockets too, so another site must not ride on them.
+            token = context.request.cookies.get(TOKEN_COOKIE, "")
         if token:
             await self._authenticate(context, token)
         if context.principal is None:
@@ -154,6 +159,14 @@ def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
     if not isinstance(extensions, dict | None):
         raise HTTPException(400, "`extensions` must be an object or null")
     return GraphQLRequestData(query=query, variables=variables, operation_name=operation_name, extensions=extensions)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: it chose to send the cookie itself
+    host = websocket.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
 
 
 def graphql_error_response(status: int, message: str) -> JSONResponse:
