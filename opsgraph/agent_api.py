@@ -2,7 +2,8 @@
 
 Agents are not API users: they authenticate with their per-host signature, never with a login or an
 app credential, so this route sits beside /graphql rather than in a compat dialect. Any refusal is
-401 `{"error": …}`; success is 200 `{"ok": true, "interval": n}` (the agent adopts the interval).
+401 `{"error": …}`; success is 200 `{"ok": true, "interval": n}` (the agent adopts the interval), plus `"checks": [...]`
+for a host that is an uptime node: the probes it runs (resolvers.monitoring.uptime.checks_for_host).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from starlette.routing import BaseRoute, Route
 
 from opsgraph.agent import HEARTBEAT_PATH, SIGNATURE_HEADER
 from opsgraph.core.settings import Settings
-from opsgraph.resolvers.agents.heartbeat import MAX_BODY_BYTES, HeartbeatRefused, record_heartbeat
+from opsgraph.resolvers.agents.heartbeat import MAX_BODY_BYTES, HeartbeatRefused, parse_header, record_heartbeat
+from opsgraph.resolvers.monitoring.uptime import checks_for_host
 
 
 async def _body(request: Request) -> bytes | None:
@@ -34,10 +36,15 @@ async def heartbeat(request: Request) -> JSONResponse:
     try:
         if body is None:
             raise HeartbeatRefused("the body is too large")
-        interval = await record_heartbeat(request.headers.get(SIGNATURE_HEADER), body, settings)
+        header = request.headers.get(SIGNATURE_HEADER)
+        interval = await record_heartbeat(header, body, settings)
     except HeartbeatRefused as exc:
         return JSONResponse({"error": exc.message}, status_code=401)
-    return JSONResponse({"ok": True, "interval": interval})
+    answer: dict[str, object] = {"ok": True, "interval": interval}
+    checks = await checks_for_host(parse_header(header).host_id)
+    if checks:  # only hosts that are uptime nodes get (and need) the key
+        answer["checks"] = checks
+    return JSONResponse(answer)
 
 
 def agent_routes() -> list[BaseRoute]:

@@ -10,9 +10,10 @@ from starlette.routing import BaseRoute
 
 from opsgraph.compat_rest.bk import bk_routes
 from opsgraph.compat_rest.huawei import huawei_routes
+from opsgraph.compat_rest.openc3 import openc3_routes
 
 
 def rest_routes() -> list[BaseRoute]:
     """Every legacy REST route. Each dialect owns a distinct path prefix, so order between them
-    does not matter: bk `/api/c/compapi/…`, huawei `/v<N>/…`; openc3 (`/api/job|agent|connector/`) joins here."""
-    return [*bk_routes(), *huawei_routes()]
+    does not matter: bk `/api/c/compapi/…`, huawei `/v<N>/…`, openc3 `/api/job|agent|connector/…`."""
+    return [*bk_routes(), *huawei_routes(), *openc3_routes()]

@@ -49,18 +49,18 @@ def load_operation(package: str, filename: str) -> str:
 
 
 async def run_operation(
-    document: str, variables: dict[str, Any], principal: Principal, settings: Settings
+    document: str, variables: dict[str, Any], principal: Principal, settings: Settings, *, token: str | None = None
 ) -> dict[str, Any]:
-    """Execute `document` as `principal`; return `data` or raise the first error as ours."""
+    """Execute `document` as `principal`; return `data` or raise the first error as ours.
+
+    `token`: the login token the caller sent, for operations about the token itself (`logout`)."""
     # Imported here: the schema sits above compat_rest's import time (and imports resolvers/models).
     from opsgraph.schema import schema
     from opsgraph.schema.context import GraphQLContext
 
-    result = await schema.execute(
-        document,
-        variable_values=variables,
-        context_value=GraphQLContext.for_principal(principal, settings),
-    )
+    context = GraphQLContext.for_principal(principal, settings)
+    context.token = token
+    result = await schema.execute(document, variable_values=variables, context_value=context)
     if result.errors:
         raise error_from_graphql(result.errors[0])
     data: dict[str, Any] = result.data or {}

@@ -101,6 +101,11 @@ class Settings:
     runner_global_concurrency: int = 200
     runner_task_concurrency: int = 100
     max_log_bytes_per_host: int = 1024 * 1024
+    # File sources: files one REGEX: pattern may bring, files and directories one directory source
+    # may hold, and bytes one source may bring (each source is held in memory while its step runs).
+    file_pattern_max_matches: int = 1000
+    file_directory_max_entries: int = 10_000
+    file_source_max_bytes: int = 512 * 1024 * 1024
     callback_attempts: int = 4
     callback_timeout: float = 10.0
     cron_interval_seconds: float = 5.0
@@ -115,8 +120,28 @@ class Settings:
     # /graphql bodies from callers without valid credentials (only `login` is open to them).
     max_header_bytes: int = 16 * 1024
     max_body_bytes: int = 16 * 1024 * 1024
-    max_graphql_body_bytes: int = 1024 * 1024
+    max_graphql_body_bytes: int = 16 * 1024 * 1024
     max_anonymous_body_bytes: int = 16 * 1024
+    # CMDB event push: how often the dispatcher looks for new events (ms), the retry backoff
+    # (first delay in ms, doubling up to a cap in s), how long an undelivered event is still owed
+    # (s), and how many subscribers are pushed to at once.
+    event_poll_ms: int = 250
+    event_retry_first_ms: int = 1000
+    event_retry_max_seconds: int = 60
+    event_max_age_seconds: int = 86_400
+    event_push_concurrency: int = 20
+    # Beyond one machine: a Redis broker URL switches to the distributed deployment (workers run the
+    # tasks; events and control messages cross processes over Redis). A worker owns a task through
+    # a lease it renews; a dead worker's tasks are resolved within about lease + lease/3 seconds.
+    broker_url: str = ""
+    worker_lease_seconds: int = 30
+    requeue_after_seconds: int = 60
+    worker_shutdown_seconds: int = 30
+    log_format: str = "text"
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.broker_url)
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -160,6 +185,9 @@ def load_settings() -> Settings:
         runner_global_concurrency=_env_int("RUNNER_GLOBAL_CONCURRENCY", 200),
         runner_task_concurrency=_env_int("RUNNER_TASK_CONCURRENCY", 100),
         max_log_bytes_per_host=_env_int("MAX_LOG_BYTES_PER_HOST", 1024 * 1024),
+        file_pattern_max_matches=_env_positive("FILE_PATTERN_MAX_MATCHES", 1000),
+        file_directory_max_entries=_env_positive("FILE_DIRECTORY_MAX_ENTRIES", 10_000),
+        file_source_max_bytes=_env_positive("FILE_SOURCE_MAX_BYTES", 512 * 1024 * 1024),
         callback_attempts=_env_int("CALLBACK_ATTEMPTS", 4),
         callback_timeout=float(_env_int("CALLBACK_TIMEOUT", 10)),
         cron_interval_seconds=float(_env_int("CRON_INTERVAL_SECONDS", 5)),
@@ -170,9 +198,42 @@ def load_settings() -> Settings:
         agent_install_wait_seconds=_env_positive("AGENT_INSTALL_WAIT_SECONDS", 60),
         max_header_bytes=_env_positive("MAX_HEADER_BYTES", 16 * 1024),
         max_body_bytes=_env_positive("MAX_BODY_BYTES", 16 * 1024 * 1024),
-        max_graphql_body_bytes=_env_positive("MAX_GRAPHQL_BODY_BYTES", 1024 * 1024),
+        max_graphql_body_bytes=_env_positive("MAX_GRAPHQL_BODY_BYTES", 16 * 1024 * 1024),
         max_anonymous_body_bytes=_env_positive("MAX_ANONYMOUS_BODY_BYTES", 16 * 1024),
+        event_poll_ms=_env_positive("EVENT_POLL_MS", 250),
+        event_retry_first_ms=_env_positive("EVENT_RETRY_FIRST_MS", 1000),
+        event_retry_max_seconds=_env_positive("EVENT_RETRY_MAX_SECONDS", 60),
+        event_max_age_seconds=_env_positive("EVENT_MAX_AGE_SECONDS", 86_400),
+        event_push_concurrency=_env_positive("EVENT_PUSH_CONCURRENCY", 20),
+        broker_url=_broker_url(_env("BROKER_URL"), database_url),
+        worker_lease_seconds=_env_positive("WORKER_LEASE_SECONDS", 30),
+        requeue_after_seconds=_env_positive("REQUEUE_AFTER_SECONDS", 60),
+        worker_shutdown_seconds=_env_positive("WORKER_SHUTDOWN_SECONDS", 30),
+        log_format=_log_format(_env("LOG_FORMAT")),
     )
+
+
+def _broker_url(raw: str | None, database_url: str) -> str:
+    """A Redis URL, and only over PostgreSQL: SQLite cannot be shared by several processes on
+    several machines, so the combination is refused at start-up rather than failing later."""
+    url = (raw or "").strip()
+    if not url:
+        return ""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(f"{PREFIX}BROKER_URL must be a redis:// or rediss:// URL, got {url[:200]!r}")
+    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        raise ConfigurationError(
+            f"{PREFIX}BROKER_URL is set but the database is not PostgreSQL: several servers and workers need a "
+            f"shared database; set {PREFIX}DATABASE_URL=postgres://… or unset {PREFIX}BROKER_URL"
+        )
+    return url
+
+
+def _log_format(raw: str | None) -> str:
+    value = (raw or "text").strip().lower()
+    if value not in {"text", "json"}:
+        raise ConfigurationError(f"{PREFIX}LOG_FORMAT must be text or json, got {value[:50]!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

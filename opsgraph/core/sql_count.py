@@ -7,9 +7,12 @@ box held in a context variable (tasks spawned by the request, e.g. DataLoader ba
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextvars import ContextVar
+from collections.abc import Coroutine
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,3 +63,16 @@ class SqlCountMiddleware:
             await self.app(scope, receive, send_with_count)
         finally:
             _current.reset(token)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def start_uncounted(work: Coroutine[Any, Any, None]) -> None:
+    """Start work that belongs to no request (a cache re-read beside one): its statements count in
+    no request's `X-SQL-Count`, however the two interleave. The task is kept until it ends."""
+    context = copy_context()  # the database context of the caller, without its count box
+    context.run(_current.set, None)
+    task = asyncio.get_running_loop().create_task(work, context=context)
+    _background.add(task)
+    task.add_done_callback(_background.discard)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from opsgraph.executors.file_step import SourceCache, push_files
+from typing import Any
+
+from opsgraph.executors.file_sources import SourceLimits
+from opsgraph.executors.file_step import SourceCache, joined_reason, push_sources
 from opsgraph.executors.script_step import UnsupportedLanguage, run_script
 from opsgraph.executors.steps import HostOutcome, HostRun, outcome_of_command, register_step, within_limits
 from opsgraph.models.jobs import ScriptLanguage, StepKind
@@ -34,15 +37,29 @@ async def files_to_host(run: HostRun) -> HostOutcome:
 
 
 async def _push(run: HostRun) -> HostOutcome:
-    cache = run.step_state.setdefault("sources", SourceCache(run.read_from_host))
-    sources = [await cache.get(spec) for spec in run.config.get("sources", [])]
-    written = await push_files(
+    cache = run.step_state.get("sources")
+    if cache is None:
+        cache = run.step_state["sources"] = SourceCache(run.open_source, _limits(run.settings))
+    failures = await push_sources(
         run.session,
-        sources,
-        target_dir=run.config["target_path"],
+        cache,
+        list(run.config.get("sources", [])),
+        target_path=run.config["target_path"],
         mode=run.config.get("mode"),
         owner=run.config.get("owner"),
+        emit=run.emit,
     )
-    for path in written:
-        await run.emit("stdout", f"wrote {path}")
+    if failures:
+        failure, reason = joined_reason(failures)
+        return HostOutcome(TaskStatus.FAILED, failure=failure, error=reason)
     return HostOutcome(TaskStatus.SUCCESS, exit_code=0)
+
+
+def _limits(settings: Any) -> SourceLimits:
+    if settings is None:
+        return SourceLimits()
+    return SourceLimits(
+        pattern_max_matches=settings.file_pattern_max_matches,
+        directory_max_entries=settings.file_directory_max_entries,
+        max_bytes=settings.file_source_max_bytes,
+    )

@@ -4,6 +4,11 @@ Better than bk-job's single retry: up to `callback_attempts` tries with exponent
 signature header (HMAC-SHA256 of timestamp + body with the calling app's secret), and the outcome
 recorded on the task (`callback_status`, `callback_attempts`, `callback_error`).
 
+The task row is the outbox: `callback_status` stays "" / RETRYING until an attempt ends it, so a
+callback cut short by a crash is sent again (`redeliver_pending_callbacks`: by recovery at start-up,
+and by the task supervisor in the distributed deployment, where a lease `callback:<task id>` makes
+one process at a time deliver it).
+
 The body depends on who asked: a renderer is registered per protocol (the BlueKing `job` paths
 register "bk_job" for bk-job's callback_protocol); the default is OpsGraph's own shape.
 """
@@ -17,14 +22,16 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.settings import Settings
+from opsgraph.executors import leases
 from opsgraph.models.identity import App
-from opsgraph.models.tasks import Task, TaskStep
+from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskKind, TaskStep
 
 log = logging.getLogger("opsgraph.callbacks")
 
@@ -69,9 +76,48 @@ async def wait_for_callbacks(timeout: float) -> None:
         await asyncio.wait(list(_pending), timeout=timeout)
 
 
+def _lease_seconds(settings: Settings) -> float:
+    """Long enough for every attempt and its backoff."""
+    return settings.callback_attempts * (settings.callback_timeout + 30) + 30
+
+
+async def redeliver_pending_callbacks(settings: Settings, *, older_than: float = 0.0) -> int:
+    """Send again the callbacks of ended tasks that no attempt has settled (not pipelines: the
+    pipeline engine's recovery does theirs). Returns how many were scheduled."""
+    moment = datetime.now(tz=UTC) - timedelta(seconds=older_than)
+    rows = await (
+        Task.filter(status__in=list(FINISHED_STATUSES), callback_status__in=["", "RETRYING"], finished_at__lte=moment)
+        .exclude(callback_url="")
+        .exclude(kind=TaskKind.PIPELINE)
+        .order_by("id")
+        .limit(500)
+        .values_list("id", flat=True)
+    )
+    ids = [int(str(task_id)) for task_id in rows]
+    if leases.leases_enabled():
+        held = await leases.live_holders(f"callback:{task_id}" for task_id in ids)
+        ids = [task_id for task_id in ids if f"callback:{task_id}" not in held]
+    for task_id in ids:
+        schedule_callback(task_id, settings)
+    return len(ids)
+
+
 async def deliver_callback(
     task_id: int, settings: Settings, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 ) -> None:
+    if not leases.leases_enabled():
+        await _deliver_callback(task_id, settings, sleep)
+        return
+    name = f"callback:{task_id}"
+    if not await leases.acquire(name, _lease_seconds(settings)):
+        return  # another process is delivering it
+    try:
+        await _deliver_callback(task_id, settings, sleep)
+    finally:
+        await leases.release(name)
+
+
+async def _deliver_callback(task_id: int, settings: Settings, sleep: Callable[[float], Awaitable[None]]) -> None:
     task = await Task.get_or_none(id=task_id)
     if task is None or not task.callback_url:
         return

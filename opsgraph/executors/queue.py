@@ -63,6 +63,9 @@ class InProcessQueue:
     def is_running(self, task_id: int) -> bool:
         return task_id in self._running
 
+    def running_ids(self) -> list[int]:
+        return list(self._running)
+
     async def drain(self, timeout: float = 10) -> None:
         """On shutdown: stop every task (their hosts end CANCELLED) and wait briefly."""
         for running in self._running.values():

@@ -156,7 +156,9 @@ class TaskRecorder:
         exit_code: int | None = None,
         failure: str = "",
         error: str = "",
+        wait: bool = False,
     ) -> None:
+        """`wait`: return once committed (a host's RUNNING state before its command starts)."""
         await self.flush_logs(result.id)
         result.status = status
         if status == TaskStatus.RUNNING:
@@ -183,7 +185,7 @@ class TaskRecorder:
             "failure": failure,
             "error": result.error,
         }
-        await self._write([(EventKind.HOST_STATUS, payload)], apply, wait=False)
+        await self._write([(EventKind.HOST_STATUS, payload)], apply, wait=wait)
 
     async def host_phase(self, result: TaskHostResult, phase: str) -> None:
         result.phase = phase[:64]

@@ -1,9 +1,16 @@
 """Start-up: no task stays "running" forever.
 
 Tasks that were running when the process died become ABNORMAL; their hosts without a result get
-ABNORMAL with the reason INTERRUPTED. Hosts that had finished keep their results and logs.
+ABNORMAL with the reason INTERRUPTED. Hosts that were mid-command are reconnected to first and
+their recorded remote process group is killed (executors/remote_processes.py), so nothing keeps
+running behind an INTERRUPTED host. Hosts that had finished keep their results and logs.
+Task-end callbacks that were not delivered yet are sent again.
 Tasks that never started (PENDING) are queued again, and so are tasks waiting for a confirmation
 (they wait again).
+
+PIPELINE tasks are the pipeline engine's: it resumes each started run from its stored node states
+(a sleep waits what is left, a pause node waits again, a job node follows its job, an interrupted
+node it cannot resume FAILS with the reason), so none stays RUNNING and none is queued here.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ import logging
 
 from opsgraph.core.events import EventBus
 from opsgraph.core.settings import Settings
+from opsgraph.executors.callbacks import redeliver_pending_callbacks
 from opsgraph.executors.recorder import TaskRecorder
-from opsgraph.models.tasks import HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
+from opsgraph.executors.remote_processes import forget_task, stop_interrupted_commands
+from opsgraph.models.tasks import HostFailure, Task, TaskHostResult, TaskKind, TaskStatus, TaskStep
 
 log = logging.getLogger("opsgraph.recovery")
 _INTERRUPTED = "the server stopped while this was running"
@@ -22,16 +31,46 @@ _INTERRUPTED = "the server stopped while this was running"
 async def resolve_interrupted_tasks(settings: Settings, bus: EventBus) -> tuple[list[int], list[int]]:
     """Returns (tasks marked ABNORMAL, PENDING tasks to queue again)."""
     resolved: list[int] = []
-    for task in await Task.filter(status__in=[TaskStatus.RUNNING, TaskStatus.CANCELLING]):
-        recorder = TaskRecorder(task, bus, max_log_bytes=settings.max_log_bytes_per_host)
-        for result in await TaskHostResult.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]):
-            await recorder.host_status(result, TaskStatus.ABNORMAL, failure=HostFailure.INTERRUPTED, error=_INTERRUPTED)
-        for step in await TaskStep.filter(
-            task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING]
-        ):
-            await recorder.step_status(step, TaskStatus.ABNORMAL)
-        await recorder.task_status(TaskStatus.ABNORMAL, error=_INTERRUPTED)
+    for task in await Task.filter(status__in=[TaskStatus.RUNNING, TaskStatus.CANCELLING]).exclude(
+        kind=TaskKind.PIPELINE
+    ):
+        await resolve_interrupted_task(task, settings, bus, _INTERRUPTED)
         resolved.append(task.id)
         log.warning("task %s was interrupted by a restart; marked ABNORMAL", task.id)
-    rows = await Task.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING]).order_by("id").values("id")
+    await redeliver_pending_callbacks(settings)
+    rows = (
+        await Task.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING])
+        .exclude(kind=TaskKind.PIPELINE)
+        .order_by("id")
+        .values("id")
+    )
+    await resume_pipelines()
     return resolved, [int(row["id"]) for row in rows]
+
+
+async def resolve_interrupted_task(task: Task, settings: Settings, bus: EventBus, reason: str) -> None:
+    """End one task whose runner is gone: stop what it left running on hosts, then mark what did
+    not finish ABNORMAL / INTERRUPTED (saying whether a command was killed), the task ABNORMAL."""
+    notes = await stop_interrupted_commands(task.id, settings)
+    recorder = TaskRecorder(task, bus, max_log_bytes=settings.max_log_bytes_per_host)
+    for result in await TaskHostResult.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]):
+        note = notes.get(result.id)
+        error = f"{reason}; {note}" if note else reason
+        await recorder.host_status(result, TaskStatus.ABNORMAL, failure=HostFailure.INTERRUPTED, error=error)
+    for step in await TaskStep.filter(
+        task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING]
+    ):
+        await recorder.step_status(step, TaskStatus.ABNORMAL)
+    await recorder.task_status(TaskStatus.ABNORMAL, error=reason)
+    await recorder.stop()
+    await forget_task(task.id)
+
+
+async def resume_pipelines() -> None:
+    from opsgraph.executors.pipeline.engine import installed_pipeline_engine
+
+    engine = installed_pipeline_engine()
+    if engine is not None:
+        resumed = await engine.recover()
+        if resumed:
+            log.warning("pipeline tasks %s were interrupted by a restart; resumed", resumed)

@@ -6,7 +6,11 @@
 - cancel is cooperative and immediate: running commands are killed remotely, queued hosts are
   marked CANCELLED without connecting;
 - a retry re-runs only the hosts that did not succeed, then carries on with the next steps;
-- whatever happens, the task ends in a final status: an unexpected error makes it ABNORMAL.
+- whatever happens, the task ends in a final status: an unexpected error makes it ABNORMAL;
+- a host's RUNNING state, and then its command's remote process group, are committed before the
+  command starts, so recovery can always find (and kill) what a dead process left running;
+- `handback` (a worker shutting down) lets the running hosts finish, leaves the others PENDING and
+  ends the run with `HandedBack`: the task goes back to PENDING for another worker to carry on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.errors import OpsGraphError
 from opsgraph.core.events import EventBus
+from opsgraph.core.metrics import HOSTS_IN_FLIGHT, SSH_FAILURES
 from opsgraph.core.settings import Settings
 from opsgraph.executors import (  # noqa: F401 - register the step executors
     agent_install,
@@ -28,17 +33,30 @@ from opsgraph.executors import (  # noqa: F401 - register the step executors
     security_scan,
 )
 from opsgraph.executors.agent_routes import pagent_jumps
+from opsgraph.executors.approval_wait import close_open_tickets, wait_for_approval
 from opsgraph.executors.callbacks import schedule_callback
 from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.recorder import TaskRecorder
+from opsgraph.executors.remote_processes import forget_task, record_start
 from opsgraph.executors.sessions import SessionPool
-from opsgraph.executors.ssh import SshFailure, SshTarget
-from opsgraph.executors.steps import LOCAL_EXECUTORS, STEP_EXECUTORS, HostOutcome, HostRun, LocalRun
+from opsgraph.executors.ssh import SshFailure, SshSession, SshTarget
+from opsgraph.executors.steps import (
+    LOCAL_EXECUTORS,
+    STEP_EXECUTORS,
+    HostOutcome,
+    HostRun,
+    LocalRun,
+    StepExecutor,
+)
 from opsgraph.models.jobs import Account, AccountAuth, StepKind
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
 from opsgraph.models.topology import Host
 
 log = logging.getLogger("opsgraph.runner")
+
+
+class HandedBack(Exception):
+    """The run stopped between hosts for another process to carry on (the task is PENDING again)."""
 
 
 @dataclass
@@ -49,8 +67,9 @@ class _StepContext:
     pool: SessionPool
     cancel: asyncio.Event
     targets: dict[int, SshTarget]
-    read_from_host: Callable[[int, str], Awaitable[bytes]]
+    open_source: Callable[[int, int | None], Awaitable[SshSession]]
     step_state: dict[str, Any] = field(default_factory=dict)
+    handback: asyncio.Event | None = None
 
 
 class TaskRunner:
@@ -60,8 +79,11 @@ class TaskRunner:
         self.keys = keys
         self.global_slots = asyncio.Semaphore(settings.runner_global_concurrency)
         self.secrets = SecretBox(settings.secret_key)
+        self.holder = ""  # who runs the commands (a worker's lease holder), recorded with each command
 
-    async def run(self, task_id: int, cancel: asyncio.Event, confirm: asyncio.Event) -> None:
+    async def run(
+        self, task_id: int, cancel: asyncio.Event, confirm: asyncio.Event, handback: asyncio.Event | None = None
+    ) -> None:
         task = await Task.get_or_none(id=task_id)
         if task is None or task.status in FINISHED_STATUSES:
             return
@@ -70,9 +92,13 @@ class TaskRunner:
         recorder.start()
         try:
             await recorder.task_status(TaskStatus.RUNNING)
-            status, error = await self._run_steps(task, recorder, pool, cancel, confirm)
+            status, error = await self._run_steps(task, recorder, pool, cancel, confirm, handback)
             await recorder.flush_logs()
             await recorder.task_status(status, error=error)
+        except HandedBack:
+            await recorder.flush_logs()
+            await recorder.task_status(TaskStatus.PENDING)
+            raise
         except Exception as exc:
             log.exception("task %s failed unexpectedly", task_id)
             await recorder.flush_logs()
@@ -80,24 +106,33 @@ class TaskRunner:
         finally:
             await pool.close()
             await recorder.stop()
+        await forget_task(task.id)
         schedule_callback(task.id, self.settings)
 
     async def _run_steps(
-        self, task: Task, recorder: TaskRecorder, pool: SessionPool, cancel: asyncio.Event, confirm: asyncio.Event
+        self,
+        task: Task,
+        recorder: TaskRecorder,
+        pool: SessionPool,
+        cancel: asyncio.Event,
+        confirm: asyncio.Event,
+        handback: asyncio.Event | None,
     ) -> tuple[TaskStatus, str]:
         for step in await TaskStep.filter(task_id=task.id).order_by("position"):
             if step.status in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
                 continue
+            if handback is not None and handback.is_set() and not cancel.is_set():
+                raise HandedBack
             if cancel.is_set():
                 await self._cancel_remaining(task, recorder)
                 return TaskStatus.CANCELLED, "cancelled"
             reason = ""
-            if step.kind == StepKind.APPROVAL:
-                outcome = await self._wait_for_confirmation(task, step, recorder, cancel, confirm)
+            if step.kind == StepKind.APPROVAL:  # an ITSM approval ticket (executors.approval_wait)
+                outcome, reason = await wait_for_approval(task, step, recorder, cancel, confirm)
             elif step.kind in LOCAL_EXECUTORS:
                 outcome, reason = await self._run_local_step(task, step, recorder, cancel)
             else:
-                outcome = await self._run_host_step(task, step, recorder, pool, cancel)
+                outcome = await self._run_host_step(task, step, recorder, pool, cancel, handback)
             if outcome == TaskStatus.CANCELLED:
                 await self._cancel_remaining(task, recorder)
                 return TaskStatus.CANCELLED, "cancelled"
@@ -105,23 +140,6 @@ class TaskRunner:
                 detail = f": {reason}" if reason else ""
                 return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed{detail}"
         return TaskStatus.SUCCESS, ""
-
-    async def _wait_for_confirmation(
-        self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event, confirm: asyncio.Event
-    ) -> TaskStatus:
-        await recorder.step_status(step, TaskStatus.WAITING)
-        await recorder.task_status(TaskStatus.WAITING)
-        waiters = [asyncio.ensure_future(cancel.wait()), asyncio.ensure_future(confirm.wait())]
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
-        if cancel.is_set():
-            await recorder.step_status(step, TaskStatus.CANCELLED)
-            return TaskStatus.CANCELLED
-        confirm.clear()
-        await recorder.task_status(TaskStatus.RUNNING)
-        await recorder.step_status(step, TaskStatus.SUCCESS)
-        return TaskStatus.SUCCESS
 
     async def _run_local_step(
         self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event
@@ -137,11 +155,17 @@ class TaskRunner:
         return outcome.status, outcome.error
 
     async def _run_host_step(
-        self, task: Task, step: TaskStep, recorder: TaskRecorder, pool: SessionPool, cancel: asyncio.Event
+        self,
+        task: Task,
+        step: TaskStep,
+        recorder: TaskRecorder,
+        pool: SessionPool,
+        cancel: asyncio.Event,
+        handback: asyncio.Event | None = None,
     ) -> TaskStatus:
-        results = [
-            r for r in await TaskHostResult.filter(step_id=step.id).order_by("id") if r.status != TaskStatus.SUCCESS
-        ]
+        # Only hosts that never ran: a retry puts the failed ones back to PENDING, and a run that was
+        # handed back part-way must not run a finished host a second time.
+        results = await TaskHostResult.filter(step_id=step.id, status=TaskStatus.PENDING).order_by("id")
         await recorder.step_status(step, TaskStatus.RUNNING)
         context = _StepContext(
             task,
@@ -150,7 +174,8 @@ class TaskRunner:
             pool,
             cancel,
             await self._targets(step, results),
-            read_from_host=lambda host_id, path: self._read_source(step, pool, host_id, path),
+            open_source=lambda host_id, account_id: self._source_session(step, pool, host_id, account_id),
+            handback=handback,
         )
         task_slots = asyncio.Semaphore(self.settings.runner_task_concurrency)
 
@@ -161,6 +186,9 @@ class TaskRunner:
         await asyncio.gather(*(bounded(r) for r in results))
         await recorder.drain()  # host outcomes are committed by the recorder's writer; read them back after
         statuses = {r.status for r in await TaskHostResult.filter(step_id=step.id).only("id", "status")}
+        if TaskStatus.PENDING in statuses and handback is not None and handback.is_set() and not cancel.is_set():
+            await recorder.step_status(step, TaskStatus.PENDING)
+            raise HandedBack
         if statuses <= {TaskStatus.SUCCESS}:
             outcome = TaskStatus.SUCCESS
         elif cancel.is_set() and TaskStatus.CANCELLED in statuses:
@@ -169,6 +197,10 @@ class TaskRunner:
             outcome = TaskStatus.FAILED
         await recorder.step_status(step, outcome)
         return outcome
+
+    async def targets_for(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
+        """The SSH target of each of `results` (by result id), as the step would log in."""
+        return await self._targets(step, results)
 
     async def _targets(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
         """SSH targets of every host in the step, from two queries (hosts, account).
@@ -214,9 +246,12 @@ class TaskRunner:
     def _port(self, host: Host | None) -> int:
         return (host.ssh_port if host is not None else None) or self.settings.ssh_default_port
 
-    async def _read_source(self, step: TaskStep, pool: SessionPool, host_id: int, path: str) -> bytes:
+    async def _source_session(
+        self, step: TaskStep, pool: SessionPool, host_id: int, account_id: int | None
+    ) -> SshSession:
+        """A file source's host, logged in with the source's own account (the step's when it names none)."""
         host = await Host.get_or_none(id=host_id)
-        account = await Account.get_or_none(id=step.config.get("account_id"))
+        account = await Account.get_or_none(id=account_id if account_id is not None else step.config.get("account_id"))
         if host is None or account is None:
             raise SshFailure(HostFailure.FILE_MISSING, f"source host {host_id} or its account no longer exists")
         secret = self.secrets.decrypt(account.secret)
@@ -227,11 +262,12 @@ class TaskRunner:
             password=secret if account.auth == AccountAuth.PASSWORD else None,
             private_key=secret if account.auth == AccountAuth.KEY else None,
         )
-        session = await pool.session(target)
-        return await session.read_file(path)
+        return await pool.session(target)
 
     async def _run_host(self, context: _StepContext, result: TaskHostResult) -> None:
         recorder = context.recorder
+        if context.handback is not None and context.handback.is_set() and not context.cancel.is_set():
+            return  # stays PENDING: whoever carries the task on runs it
         if context.cancel.is_set():
             await recorder.host_status(
                 result, TaskStatus.CANCELLED, failure=HostFailure.CANCELLED, error="cancelled before it started"
@@ -247,7 +283,17 @@ class TaskRunner:
             )
             await recorder.host_status(result, TaskStatus.FAILED, failure=reason[0], error=reason[1])
             return
-        await recorder.host_status(result, TaskStatus.RUNNING)
+        await recorder.host_status(result, TaskStatus.RUNNING, wait=True)  # committed before anything runs
+        HOSTS_IN_FLIGHT.inc()
+        try:
+            await self._work_on_host(context, result, target, executor)
+        finally:
+            HOSTS_IN_FLIGHT.dec()
+
+    async def _work_on_host(
+        self, context: _StepContext, result: TaskHostResult, target: SshTarget, executor: StepExecutor
+    ) -> None:
+        recorder = context.recorder
 
         async def emit(stream: str, line: str) -> None:
             await recorder.log(result, stream, line)
@@ -258,6 +304,7 @@ class TaskRunner:
         try:
             await phase("connect")
             session = await context.pool.session(target)
+            session.on_started = self._start_hook(result, target)
             run = HostRun(
                 config=context.step.config,
                 session=session,
@@ -265,19 +312,27 @@ class TaskRunner:
                 cancel=context.cancel,
                 emit=emit,
                 phase=phase,
-                read_from_host=context.read_from_host,
+                open_source=context.open_source,
                 step_state=context.step_state,
                 settings=self.settings,
             )
             outcome = await executor(run)
         except SshFailure as failure:
+            SSH_FAILURES.labels(str(failure.failure)).inc()
             outcome = HostOutcome(TaskStatus.FAILED, failure=failure.failure, error=failure.message)
         await recorder.host_status(
             result, outcome.status, exit_code=outcome.exit_code, failure=outcome.failure, error=outcome.error
         )
 
+    def _start_hook(self, result: TaskHostResult, target: SshTarget) -> Callable[[int | None, str], Awaitable[None]]:
+        async def started(pgid: int | None, token: str) -> None:
+            await record_start(result, target, pgid, token, self.holder)
+
+        return started
+
     async def _cancel_remaining(self, task: Task, recorder: TaskRecorder) -> None:
-        """Steps that never ran end as CANCELLED too, so nothing is left pending."""
+        """Steps that never ran end as CANCELLED too, so nothing is left pending (nor an approval ticket open)."""
+        await close_open_tickets(task.id, "the job was cancelled")
         for step in await TaskStep.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.WAITING]):
             for result in await TaskHostResult.filter(step_id=step.id, status=TaskStatus.PENDING):
                 await recorder.host_status(

@@ -7,13 +7,14 @@ user's current roles: a creator who lost access gets no run (logged), not an esc
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from croniter import croniter
 
 from opsgraph.core.errors import OpsGraphError
+from opsgraph.executors.leases import run_exclusively
+from opsgraph.executors.pipeline.periodic import launch_due_periodic_tasks
 from opsgraph.models.identity import User
 from opsgraph.models.jobs import Cron
 
@@ -58,10 +59,18 @@ async def launch_due_crons(now: datetime | None = None) -> list[int]:
     return started
 
 
+async def scheduler_pass(interval: float) -> None:
+    try:
+        await launch_due_crons()
+    except Exception:
+        log.exception("cron scheduler pass failed; trying again in %s s", interval)
+    try:
+        await launch_due_periodic_tasks()  # sops periodic tasks (executors/pipeline/periodic.py)
+    except Exception:
+        log.exception("periodic task pass failed; trying again in %s s", interval)
+
+
 async def run_scheduler(interval: float = 5.0) -> None:
-    while True:
-        try:
-            await launch_due_crons()
-        except Exception:
-            log.exception("cron scheduler pass failed; trying again in %s s", interval)
-        await asyncio.sleep(interval)
+    """Every `interval` s; with several servers, only in the one holding the `scheduler` lease
+    (executors/leases.py): each due run is claimed once anyway, the others just skip the pass."""
+    await run_exclusively("scheduler", interval, lambda: scheduler_pass(interval))

@@ -48,6 +48,17 @@ _WRAPPER = (
     'read -r _ _ _ _ g _ < /proc/$$/stat 2>/dev/null || g=$(ps -o pgid= -p $$ | tr -d " "); '
     f'echo "{_PGID_MARKER}$g" >&2; exec sh -c "$0"'
 )
+# With a start hook (`SshSession.on_started`): the same, but the shell waits for one line on stdin
+# before it becomes the command, and exports OPSGRAPH_RUN=<token> into it. The caller persists the
+# process group (and the token, which later proves the group is still ours) before letting it go,
+# so a crash at any moment leaves the running command findable and killable. `read` takes one
+# byte at a time from a pipe, so the rest of stdin stays for the command.
+_HANDSHAKE_WRAPPER = (
+    'read -r _ _ _ _ g _ < /proc/$$/stat 2>/dev/null || g=$(ps -o pgid= -p $$ | tr -d " "); '
+    f'echo "{_PGID_MARKER}$g" >&2; read -r _og_go || exit 125; '
+    'OPSGRAPH_RUN="$1"; export OPSGRAPH_RUN; exec sh -c "$0"'
+)
+StartHook = Callable[[int | None, str], Awaitable[None]]  # (process group, token), before the command runs
 _NO_KNOWN_HOSTS: tuple[list[str], list[str], list[str]] = ([], [], [])  # every key goes to validate_host_public_key
 _PLAIN_HOST_KEY_ALGS = [alg.decode() for alg in get_default_public_key_algs()]  # no certificates: no CA is trusted
 
@@ -152,6 +163,7 @@ class SshSession:
         self._sftp: asyncssh.SFTPClient | None = None
         self._sftp_lock = asyncio.Lock()
         self._cleanups: set[asyncio.Task[None]] = set()
+        self.on_started: StartHook | None = None  # set by the runner for the host's own commands
 
     async def __aenter__(self) -> SshSession:
         return self
@@ -171,21 +183,30 @@ class SshSession:
         stdin: str | None = None,
     ) -> CommandResult:
         """Run `command` through the login shell, streaming output lines to `on_output(stream, line)`."""
-        wrapped = f"exec sh -c {shlex.quote(_WRAPPER)} {shlex.quote(command)}"
+        hook = self.on_started
+        token = secrets.token_hex(16)
+        if hook is None:
+            wrapped = f"exec sh -c {shlex.quote(_WRAPPER)} {shlex.quote(command)}"
+        else:
+            wrapped = f"exec sh -c {shlex.quote(_HANDSHAKE_WRAPPER)} {shlex.quote(command)} {token}"
         try:
             process = await self._connection.create_process(wrapped, encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise self._failure(exc, "cannot start the command") from exc
         loop = asyncio.get_running_loop()
         pgid: asyncio.Future[int | None] = loop.create_future()
+        finished = asyncio.ensure_future(self._collect(process, on_output, pgid))
+        finished.add_done_callback(_retrieve)  # an error after a kill is expected: do not log it as unretrieved
+        if hook is not None:
+            await self._hand_over(process, pgid, token, hook, finished)
         try:
+            if hook is not None:
+                process.stdin.write(b"\n")  # the go-ahead the handshake wrapper waits for
             if stdin is not None:
                 process.stdin.write(stdin.encode())
             process.stdin.write_eof()
         except (asyncssh.Error, OSError):
             pass  # the process already went away; its exit status tells
-        finished = asyncio.ensure_future(self._collect(process, on_output, pgid))
-        finished.add_done_callback(_retrieve)  # an error after a kill is expected: do not log it as unretrieved
         cancelled = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
         try:
             done, _ = await asyncio.wait(
@@ -209,6 +230,27 @@ class SshSession:
         finally:
             if cancelled is not None:
                 cancelled.cancel()
+
+    async def _hand_over(
+        self,
+        process: asyncssh.SSHClientProcess[bytes],
+        pgid: asyncio.Future[int | None],
+        token: str,
+        hook: StartHook,
+        finished: asyncio.Future[None],
+    ) -> None:
+        """Wait for the process group, let `hook` persist it; a hook that fails stops the command
+        before it starts (stdin closes without the go-ahead, the wrapper exits 125)."""
+        await asyncio.wait({pgid}, timeout=KILL_GRACE)
+        group = pgid.result() if pgid.done() else None
+        try:
+            await hook(group, token)
+        except BaseException:
+            with contextlib.suppress(asyncssh.Error, OSError):
+                process.stdin.write_eof()
+            process.close()
+            finished.cancel()
+            raise
 
     def _result(self, process: asyncssh.SSHClientProcess[bytes], finished: asyncio.Future[None]) -> CommandResult:
         exc = finished.exception()
@@ -323,6 +365,15 @@ class SshSession:
             ) from exc
         except (asyncssh.Error, OSError) as exc:
             raise self._failure(exc, f"cannot read {remote_path}", HostFailure.FILE_TRANSFER_FAILED) from exc
+
+    async def sftp(self) -> asyncssh.SFTPClient:
+        """The session's SFTP channel (opened once), for callers that walk trees; they map asyncssh
+        errors with `failure` at their own edge."""
+        return await self._open_sftp()
+
+    def failure(self, exc: BaseException, doing: str, default: HostFailure = HostFailure.PROTOCOL_ERROR) -> SshFailure:
+        """An asyncssh/OS error met on this open connection, as a host failure with its reason."""
+        return self._failure(exc, doing, default)
 
     async def _open_sftp(self) -> asyncssh.SFTPClient:
         async with self._sftp_lock:

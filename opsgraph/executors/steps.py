@@ -41,7 +41,8 @@ class HostRun:
     cancel: asyncio.Event
     emit: Callable[[str, str], Awaitable[None]]  # (stream, line) → the host's log and the event stream
     phase: Callable[[str], Awaitable[None]]  # a named stage of this host's work, visible as it happens
-    read_from_host: Callable[[int, str], Awaitable[bytes]]  # (host id, path) with the step's account
+    # A session on a file source's host: (host id, account id — None for the step's account).
+    open_source: Callable[[int, int | None], Awaitable[SshSession]]
     step_state: dict[str, Any] = field(default_factory=dict)  # shared by every host of the step
     settings: Any = None
 

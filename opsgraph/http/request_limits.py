@@ -7,7 +7,8 @@
 - A client that goes away mid-request is not an error: nothing is logged and nothing is answered.
 
 Refusals speak the dialect of the path: a GraphQL error on /graphql, a BlueKing envelope under
-/api/c/compapi/, a Huawei `{error_code, error_msg}` under /v<N>/, `{"error": …}` elsewhere.
+/api/c/compapi/, a Huawei `{error_code, error_msg}` under /v<N>/, OpenC3's `{stat: false, info}` under
+/api/job|agent|connector/, `{"error": …}` elsewhere.
 
 Example (in the app factory, outermost so it runs first):
     app.add_middleware(RequestLimits, settings=settings)
@@ -19,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from opsgraph.agent import HEARTBEAT_PATH
 from opsgraph.compat_rest.bk.envelope import envelope_body, new_request_id
 from opsgraph.compat_rest.bk.error_codes import bk_code_for
 from opsgraph.compat_rest.huawei.errors import HuaweiError, error_response
@@ -27,6 +29,7 @@ from opsgraph.core.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
 _BK_PREFIXES = ("/api/c/compapi/", "/api/encrypt_rsa/")
+_OPENC3_PREFIXES = ("/api/job/", "/api/agent/", "/api/connector/")
 
 
 def body_cap(path: str, settings: Settings) -> int:
@@ -46,6 +49,8 @@ def refusal(path: str, status: int, code: str, message: str) -> Response:
         return JSONResponse(body, status, headers={"X-Bkapi-Request-Id": request_id})
     if VERSIONED_PATH.match(path):
         return error_response(HuaweiError(status, "APIGW.0201", f"API request error: {message}"), new_request_id())
+    if path.startswith(_OPENC3_PREFIXES) and path != HEARTBEAT_PATH:  # the agents' heartbeat is not OpenC3
+        return JSONResponse({"stat": False, "info": message}, status)
     return JSONResponse({"error": message}, status)
 
 

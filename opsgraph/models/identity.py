@@ -23,6 +23,23 @@ class User(Model):
     is_superuser = fields.BooleanField(default=False)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Login tokens carry the generation they were issued in and only the current one is accepted:
+    # `opsgraph admin revoke-tokens` (and disabling the user) bumps it, so every earlier token stops
+    # working at once. A counter, not an issued-at cut-off, because `iat` has whole-second precision.
+    # The database default lets the migration add the column to tables that already have users.
+    token_generation = fields.IntField(default=0, db_default=0)
+    tokens_revoked_at = fields.DatetimeField(null=True)
+    # The BlueKing directory fields (bk_login's user object): who the person is and how messages reach
+    # them (cmsi resolves usernames to email, phone or wx_userid). `platform_role` is bk_role 0–4;
+    # superusers are always reported as 1 (resolvers.directory.users). Database defaults let the
+    # migration add the columns to tables that already have users.
+    display_name = fields.CharField(max_length=128, default="", db_default="")
+    email = fields.CharField(max_length=254, default="", db_default="")
+    phone = fields.CharField(max_length=32, default="", db_default="")
+    wx_userid = fields.CharField(max_length=128, default="", db_default="")
+    language = fields.CharField(max_length=16, default="en", db_default="en")
+    time_zone = fields.CharField(max_length=64, default="UTC", db_default="UTC")
+    platform_role = fields.SmallIntField(default=0, db_default=0)
 
     class Meta:
         table = "user"
@@ -38,6 +55,12 @@ class App(Model):
     secret_encrypted = fields.TextField(default="")
     skip_user_auth = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # What bk_paas get_app_info tells about the app (an empty name reads as the code). Developers are
+    # usernames joined by ";", the form get_app_info answers (PaaS `App.developer_str`).
+    name = fields.CharField(max_length=128, default="", db_default="")
+    introduction = fields.TextField(default="", db_default="")
+    creator = fields.CharField(max_length=128, default="", db_default="")
+    developers = fields.CharField(max_length=2048, default="", db_default="")
 
     class Meta:
         table = "app"

@@ -15,6 +15,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -101,6 +102,41 @@ async def create_access_key(
         cur_data={"access_key": key.access_key, "project_id": project_id, "user": user.username},
     )
     return key, secret
+
+
+async def list_access_keys(
+    *, username: str | None = None, project_id: str | None = None, business_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Keys (oldest first) with their project, business and user; the secret is not even read."""
+    query = AccessKey.all()
+    if username is not None:
+        query = query.filter(user__username=username)
+    if project_id is not None:
+        query = query.filter(project_id=project_id)
+    if business_id is not None:
+        query = query.filter(business_id=business_id)
+    rows = await query.order_by("id").values(
+        "access_key", "project_id", "business_id", "is_active", "created_at", user="user__username"
+    )
+    return list(rows)
+
+
+async def delete_access_key(access_key: str) -> None:
+    """Requests signed with the key are refused from now on (each request looks its key up)."""
+    rows = await AccessKey.filter(access_key=access_key).values("id", "project_id", "business_id")
+    if not rows:
+        raise NotFound(f"access key {access_key!r} does not exist", field="access_key")
+    key = rows[0]
+    await AccessKey.filter(id=key["id"]).delete()
+    await record_operation(
+        CLI_OPERATOR,
+        op_type="delete",
+        op_target="access_key",
+        op_desc=f"delete access key {access_key} of project {key['project_id']}",
+        business_id=key["business_id"],
+        inst_id=key["id"],
+        pre_data={"access_key": access_key, "project_id": key["project_id"]},
+    )
 
 
 async def find_signing_key(access_key: str, settings: Settings) -> SigningKey | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from opsgraph.core.auth.principal import Principal
+from opsgraph.core.auth.principal import NO_USER_ID, Principal
 from opsgraph.core.errors import ValidationFailed
 from opsgraph.models.audit import OperationLog
 
@@ -80,7 +80,13 @@ async def search_operation_log(
         query = query.filter(op_time__lte=time_to)
     visible = principal.visible_business_ids()
     if visible is not None:
-        query = query.filter(Q(business_id__in=visible) | Q(operator=principal.username))
+        mine = Q(business_id__in=visible)
+        # "Its own actions" only for a real user: a bare name (NO_USER_ID, what a login-exempt app
+        # gets for a name that matches no active user) must not read a disabled user's entries,
+        # nor those of the operator's CLI ("cli"), nor tell such names apart from unused ones.
+        if principal.user_id != NO_USER_ID:
+            mine |= Q(operator=principal.username)
+        query = query.filter(mine)
     total = await query.count()
     rows = await query.order_by(sort, "-id").offset(start).limit(limit).values()
     return total, rows

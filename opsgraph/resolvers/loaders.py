@@ -15,13 +15,21 @@ from tortoise import connections
 from tortoise.models import Model
 
 from opsgraph.models.agents import AgentState
+from opsgraph.models.cmdb_events import EventSubscription
+from opsgraph.models.cmdb_groups import DynamicGroup
 from opsgraph.models.jobs import Account, Cron, JobStep, JobTemplate, Script, ScriptVersion
+from opsgraph.models.messaging import MessageDelivery
 from opsgraph.models.security import ScanFile, SecurityFinding
 from opsgraph.models.tasks import Task, TaskHostResult, TaskStep
 from opsgraph.models.topology import Business, CloudArea, Host, HostModule, Module, Set
 from opsgraph.resolvers.agents.status import PUBLIC_COLUMNS as AGENT_PUBLIC_COLUMNS
+from opsgraph.resolvers.cmdb.loaders import CmdbLoaders
+from opsgraph.resolvers.cmdb_events.stats import SUBSCRIPTION_PUBLIC_COLUMNS, pending_deliveries
+from opsgraph.resolvers.first_use import made_on_first_use
 from opsgraph.resolvers.jobs.accounts import PUBLIC_COLUMNS as ACCOUNT_PUBLIC_COLUMNS
+from opsgraph.resolvers.pipelines.loaders import PipelineLoaders
 from opsgraph.resolvers.security.scan_files import PUBLIC_COLUMNS as SCAN_FILE_PUBLIC_COLUMNS
+from opsgraph.resolvers.tickets.loaders import TicketLoaders
 
 Row = dict[str, Any]
 BatchFn = Callable[[list[int]], Awaitable[list[Any]]]
@@ -131,41 +139,63 @@ async def _current_script_versions(script_ids: list[int]) -> list[Row | None]:
 
 
 class Loaders:
-    """Created once per request (never shared between principals)."""
+    """Created once per request (never shared between principals). Each loader is made on first
+    use (see `first_use`): a request reads a few of them."""
+
+    business = made_on_first_use(lambda: _by_id_loader(Business))
+    set = made_on_first_use(lambda: _by_id_loader(Set))
+    module = made_on_first_use(lambda: _by_id_loader(Module))
+    host = made_on_first_use(lambda: _by_id_loader(Host))
+    cloud_area = made_on_first_use(lambda: _by_id_loader(CloudArea))
+    sets_by_business = made_on_first_use(lambda: _grouped_loader(Set, "business_id"))
+    modules_by_set = made_on_first_use(lambda: _grouped_loader(Module, "set_id"))
+    modules_by_business = made_on_first_use(lambda: _grouped_loader(Module, "business_id"))
+    hosts_by_business = made_on_first_use(lambda: _grouped_loader(Host, "business_id"))
+    hosts_by_module = made_on_first_use(lambda: DataLoader(_hosts_by_module, max_batch_size=5000))
+    task = made_on_first_use(lambda: _by_id_loader(Task))
+    task_step = made_on_first_use(lambda: _by_id_loader(TaskStep))
+    steps_by_task = made_on_first_use(lambda: _grouped_loader(TaskStep, "task_id", order="position"))
+    results_by_step = made_on_first_use(lambda: _grouped_loader(TaskHostResult, "step_id"))
+    findings_by_task = made_on_first_use(lambda: _grouped_loader(SecurityFinding, "task_id"))
+    scan_file = made_on_first_use(lambda: _by_id_loader(ScanFile, SCAN_FILE_PUBLIC_COLUMNS))
+    module_ids_by_host = made_on_first_use(lambda: DataLoader(_module_ids_by_host, max_batch_size=5000))
+    # Work objects (jobs). Account rows never carry the secret column.
+    script = made_on_first_use(lambda: _by_id_loader(Script))
+    account = made_on_first_use(lambda: _by_id_loader(Account, ACCOUNT_PUBLIC_COLUMNS))
+    job_template = made_on_first_use(lambda: _by_id_loader(JobTemplate))
+    cron = made_on_first_use(lambda: _by_id_loader(Cron))
+    scripts_by_business = made_on_first_use(lambda: _grouped_loader(Script, "business_id"))
+    accounts_by_business = made_on_first_use(
+        lambda: _grouped_loader(Account, "business_id", columns=ACCOUNT_PUBLIC_COLUMNS)
+    )
+    job_templates_by_business = made_on_first_use(lambda: _grouped_loader(JobTemplate, "business_id"))
+    crons_by_business = made_on_first_use(lambda: _grouped_loader(Cron, "business_id"))
+    script_versions_by_script = made_on_first_use(lambda: _grouped_loader(ScriptVersion, "script_id"))
+    current_script_version = made_on_first_use(lambda: DataLoader(_current_script_versions, max_batch_size=5000))
+    # a template step's pinned version
+    script_version = made_on_first_use(lambda: _by_id_loader(ScriptVersion))
+    steps_by_template = made_on_first_use(lambda: _grouped_loader(JobStep, "template_id", order="position"))
+    # Agents: never the token or a proxy's stored login.
+    agent_by_host = made_on_first_use(lambda: _unique_key_loader(AgentState, "host_id", AGENT_PUBLIC_COLUMNS))
+    # sops: templates, versions, runs by task, periodic tasks
+    pipelines = made_on_first_use(PipelineLoaders)
+    # ITSM: catalogs, services, workflows, tickets
+    tickets = made_on_first_use(TicketLoaders)
+    # CMDB dynamic groups and event subscriptions (the subscription's signing secret never loads).
+    dynamic_group = made_on_first_use(lambda: _by_id_loader(DynamicGroup))
+    event_subscription = made_on_first_use(lambda: _by_id_loader(EventSubscription, SUBSCRIPTION_PUBLIC_COLUMNS))
+    pending_deliveries = made_on_first_use(lambda: DataLoader(pending_deliveries, max_batch_size=5000))
+    # Messages: each one's receivers (outbox rows), in the order they were given.
+    deliveries_by_message = made_on_first_use(lambda: _grouped_loader(MessageDelivery, "message_id"))
+    # CMDB model layer: models, attributes, instances of any model, instance links.
+    cmdb = made_on_first_use(CmdbLoaders)
 
     def __init__(self) -> None:
-        self.business = _by_id_loader(Business)
-        self.set = _by_id_loader(Set)
-        self.module = _by_id_loader(Module)
-        self.host = _by_id_loader(Host)
-        self.cloud_area = _by_id_loader(CloudArea)
-        self.sets_by_business = _grouped_loader(Set, "business_id")
-        self.modules_by_set = _grouped_loader(Module, "set_id")
-        self.modules_by_business = _grouped_loader(Module, "business_id")
-        self.hosts_by_business = _grouped_loader(Host, "business_id")
-        self.hosts_by_module = DataLoader(_hosts_by_module, max_batch_size=5000)
-        self.task = _by_id_loader(Task)
-        self.task_step = _by_id_loader(TaskStep)
-        self.steps_by_task = _grouped_loader(TaskStep, "task_id", order="position")
-        self.results_by_step = _grouped_loader(TaskHostResult, "step_id")
-        self.findings_by_task = _grouped_loader(SecurityFinding, "task_id")
-        self.scan_file = _by_id_loader(ScanFile, SCAN_FILE_PUBLIC_COLUMNS)
         self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
-        self.module_ids_by_host = DataLoader(_module_ids_by_host, max_batch_size=5000)
-        # Work objects (jobs). Account rows never carry the secret column.
-        self.script = _by_id_loader(Script)
-        self.account = _by_id_loader(Account, ACCOUNT_PUBLIC_COLUMNS)
-        self.job_template = _by_id_loader(JobTemplate)
-        self.cron = _by_id_loader(Cron)
-        self.scripts_by_business = _grouped_loader(Script, "business_id")
-        self.accounts_by_business = _grouped_loader(Account, "business_id", columns=ACCOUNT_PUBLIC_COLUMNS)
-        self.job_templates_by_business = _grouped_loader(JobTemplate, "business_id")
-        self.crons_by_business = _grouped_loader(Cron, "business_id")
-        self.script_versions_by_script = _grouped_loader(ScriptVersion, "script_id")
-        self.current_script_version = DataLoader(_current_script_versions, max_batch_size=5000)
-        self.steps_by_template = _grouped_loader(JobStep, "template_id", order="position")
-        # Agents: never the token or a proxy's stored login.
-        self.agent_by_host = _unique_key_loader(AgentState, "host_id", AGENT_PUBLIC_COLUMNS)
+
+    @property
+    def cmdb_instance(self) -> DataLoader:
+        return self.cmdb.instance
 
     def newest(self, model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
         """One loader per (relationship, page size, cursor): siblings asking the same page share a batch."""

@@ -27,26 +27,68 @@ from opsgraph.schema.extensions.require_authentication import RequireAuthenticat
 from opsgraph.schema.mutations.agents import AgentMutations
 from opsgraph.schema.mutations.business import BusinessMutations
 from opsgraph.schema.mutations.cloud_areas import CloudAreaMutations
+from opsgraph.schema.mutations.cmdb_associations import CmdbAssociationMutations
+from opsgraph.schema.mutations.cmdb_events import EventSubscriptionMutations
+from opsgraph.schema.mutations.cmdb_groups import DynamicGroupMutations
+from opsgraph.schema.mutations.cmdb_instances import CmdbInstanceMutations
+from opsgraph.schema.mutations.cmdb_models import CmdbModelMutations
+from opsgraph.schema.mutations.directory import DirectoryMutations
 from opsgraph.schema.mutations.hosts import HostMutations
 from opsgraph.schema.mutations.identity import IdentityMutations
 from opsgraph.schema.mutations.job_templates import JobTemplateCronMutations
 from opsgraph.schema.mutations.jobs import ScriptAccountMutations
+from opsgraph.schema.mutations.messaging import MessagingMutations
+from opsgraph.schema.mutations.monitoring import MonitoringMutations
+from opsgraph.schema.mutations.monitoring_checks import MonitoringCheckMutations
+from opsgraph.schema.mutations.periodic_tasks import PeriodicTaskMutations
+from opsgraph.schema.mutations.pipelines import PipelineMutations
+from opsgraph.schema.mutations.privileges import PrivilegeMutations
 from opsgraph.schema.mutations.security import SecurityMutations
 from opsgraph.schema.mutations.sets_modules import SetModuleMutations
 from opsgraph.schema.mutations.tasks import TaskMutations
+from opsgraph.schema.mutations.tickets import TicketMutations
 from opsgraph.schema.mutations.transfers import TransferMutations
+from opsgraph.schema.queries.cmdb import CmdbQuery
+from opsgraph.schema.queries.cmdb_events import EventSubscriptionQuery
+from opsgraph.schema.queries.cmdb_groups import DynamicGroupQuery
+from opsgraph.schema.queries.directory import DirectoryQuery
 from opsgraph.schema.queries.identity import IdentityQuery
 from opsgraph.schema.queries.jobs import JobsQuery
+from opsgraph.schema.queries.messaging import MessagingQuery
+from opsgraph.schema.queries.monitoring import MonitoringQuery
+from opsgraph.schema.queries.pipelines import PipelineQuery
+from opsgraph.schema.queries.privileges import PrivilegeQuery
 from opsgraph.schema.queries.tasks import TaskQuery
+from opsgraph.schema.queries.tickets import TicketQuery
 from opsgraph.schema.queries.topology import TopologyQuery
+from opsgraph.schema.service_tree import ServiceTreeMutations, ServiceTreeQueries
+from opsgraph.schema.subscriptions.monitoring import MonitoringSubscription
 from opsgraph.schema.subscriptions.tasks import TaskSubscription
+from opsgraph.schema.types.cmdb_instances import InstanceType
+from opsgraph.schema.types.cmdb_values import SCALARS as CMDB_SCALARS
+from opsgraph.schema.types.cmdb_values import VALUE_TYPES
 from opsgraph.schema.types.topology import BusinessType, CloudAreaType, HostType, ModuleType, SetType
 
 log = logging.getLogger("opsgraph.graphql")
 
 
 @strawberry.type
-class Query(TopologyQuery, IdentityQuery, TaskQuery, JobsQuery):
+class Query(
+    TopologyQuery,
+    IdentityQuery,
+    TaskQuery,
+    JobsQuery,
+    MessagingQuery,
+    DirectoryQuery,
+    DynamicGroupQuery,
+    PrivilegeQuery,
+    EventSubscriptionQuery,
+    TicketQuery,
+    PipelineQuery,
+    MonitoringQuery,
+    CmdbQuery,
+    ServiceTreeQueries,
+):
     pass
 
 
@@ -63,12 +105,26 @@ class Mutation(
     CloudAreaMutations,
     AgentMutations,
     SecurityMutations,
+    MessagingMutations,
+    DirectoryMutations,
+    DynamicGroupMutations,
+    PrivilegeMutations,
+    EventSubscriptionMutations,
+    TicketMutations,
+    PipelineMutations,
+    PeriodicTaskMutations,
+    MonitoringMutations,
+    MonitoringCheckMutations,
+    CmdbModelMutations,
+    CmdbAssociationMutations,
+    CmdbInstanceMutations,
+    ServiceTreeMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(TaskSubscription):
+class Subscription(TaskSubscription, MonitoringSubscription):
     pass
 
 
@@ -95,8 +151,8 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType],
-        config=StrawberryConfig(auto_camel_case=True),
+        types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType, InstanceType, *VALUE_TYPES],
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=CMDB_SCALARS),
         # Order matters: parse (token-capped), then the linear pre-validation checks, cheapest and
         # most decisive first (an anonymous caller is refused before any limit is computed), then
         # graphql-core's validation, which a refused document never reaches.

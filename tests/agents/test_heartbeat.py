@@ -97,7 +97,8 @@ def test_forged_stale_and_replayed_heartbeats_are_refused(agent_lab: AgentLab) -
     refused(post(mismatch, signed(token, host_id, mismatch)), "does not name the host")
     refused(post(body, None), "header")
     refused(post(body, "1:2:3"), "header")
-    refused(post(b"x" * 20_000, signed(token, host_id, b"x" * 20_000)), "too large")
+    big = b"x" * 600_000  # beyond the 512 KiB a heartbeat with monitoring sections may carry
+    refused(post(big, signed(token, host_id, big)), "too large")
 
     agent = agents(lab.gql, [ip])[ip]
     assert agent is not None

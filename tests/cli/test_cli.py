@@ -160,12 +160,12 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
     fresh = isolated(tmp_path)
     first = fresh.run("migrate")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("database is up to date")
+    assert first.stdout.startswith("applied "), first.stdout
     assert (fresh.data_dir / "opsgraph.sqlite3").exists()
     fresh.cli("admin", "create-user", "keeper", "--password", "long-enough-1")
     second = fresh.run("migrate")
     assert second.returncode == 0, second.stderr
-    assert second.stdout == first.stdout
+    assert second.stdout == f"database is up to date (sqlite://{fresh.data_dir / 'opsgraph.sqlite3'})"
     assert "Traceback" not in second.stderr
     assert fresh.run("admin", "issue-token", "keeper").returncode == 0
 

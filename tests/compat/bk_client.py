@@ -1,14 +1,19 @@
-"""A legacy BlueKing client built on the published `bkapi-client-core`, as real apps do for the
-`/api/c/compapi/v2/<system>/<api>/` endpoints (see reference/real_clients_on_the_wire.md §1.5).
+"""The legacy BlueKing client the compat tests drive: the published `bkapi-component-open` `Client`,
+unmodified, for every operation it declares (its `cc` and `gse` groups), and `bkapi-client-core`
+declarations only for what it lacks (a few `cc` operations, the `job` and `nodeman` systems), as real
+apps do for the `/api/c/compapi/v2/<system>/<api>/` endpoints (reference/real_clients_on_the_wire.md §1.5).
 
-Operations are declared from a list of names, so adding an endpoint to the tests is one word.
+Operations are declared from a list of names, so adding an endpoint to the tests is one word; a name
+the published client already declares keeps the published declaration (path and method).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bkapi_client_core.esb import ESBClient, Operation, OperationGroup, bind_property
+from bkapi_client_core.esb import Operation, OperationGroup, bind_property
+from bkapi_component.open.client import CcGroup, GseGroup
+from bkapi_component.open.client import Client as ComponentClient
 
 CC_POST = [
     "create_business",
@@ -67,21 +72,25 @@ GSE_POST = ["get_agent_status", "get_agent_info"]
 NODEMAN_POST = ["create_task", "get_task_info"]
 
 
-def _group(system: str, post: list[str], get: list[str]) -> type[OperationGroup]:
+def _group(
+    system: str, post: list[str], get: list[str], published: type[OperationGroup] = OperationGroup
+) -> type[OperationGroup]:
+    """`published`'s operations, plus those of `post`/`get` it lacks, plus each operation sent with
+    the other method (`name__get` / `name__post`) for endpoints the doc allows both ways."""
     attributes: dict[str, Any] = {}
     for name, method in [*((n, "POST") for n in post), *((n, "GET") for n in get)]:
         path = f"/api/c/compapi{{bk_api_ver}}/{system}/{name}/"
-        attributes[name] = bind_property(Operation, name=name, method=method, path=path)
-        # The same operation sent with the other method, for endpoints the doc allows both ways.
+        if not hasattr(published, name):
+            attributes[name] = bind_property(Operation, name=name, method=method, path=path)
         other = "GET" if method == "POST" else "POST"
         attributes[f"{name}__{other.lower()}"] = bind_property(Operation, name=name, method=other, path=path)
-    return type(f"{system.title()}Group", (OperationGroup,), attributes)
+    return type(f"{system.title()}Group", (published,), attributes)
 
 
-class LegacyClient(ESBClient):  # type: ignore[misc]
-    cc = bind_property(_group("cc", CC_POST, CC_GET), name="cc")
+class LegacyClient(ComponentClient):  # type: ignore[misc]
+    cc = bind_property(_group("cc", CC_POST, CC_GET, CcGroup), name="cc")
+    gse = bind_property(_group("gse", GSE_POST, [], GseGroup), name="gse")
     job = bind_property(_group("job", JOB_POST, JOB_GET), name="job")
-    gse = bind_property(_group("gse", GSE_POST, []), name="gse")
     nodeman = bind_property(_group("nodeman", NODEMAN_POST, []), name="nodeman")
 
 

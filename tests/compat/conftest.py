@@ -10,6 +10,9 @@ from tests.compat.bk_client import LegacyClient, make_client
 
 # The real OpenSSH sshd fixtures of the executor tests, for the `job` paths that run scripts.
 from tests.executors.conftest import ssh_user, sshd_pool  # noqa: F401
+
+# The real SMTP server and webhook receiver of the messaging tests, for the cmsi paths.
+from tests.messaging.conftest import mail_channel, people, smtp_sink, webhooks  # noqa: F401
 from tests.support.server import APP_CODE, APP_SECRET, Server
 
 

@@ -171,8 +171,8 @@ def test_execute_job_refusals(
     other = create_business(gql, f"job-exec-other-{unique}")
     refused(run(data=body(bk_biz_id=other.bk_biz_id)), TEMPLATE_NOT_FOUND)
     assert "global variable id 9" in refused(run(data=body(global_vars=[{"id": 9, "value": "x"}])), ILLEGAL)
-    ip_variable = [{"id": 1, "ip_list": estate.ip_list(estate.ips[0])}]
-    assert "IP-type" in refused(run(data=body(global_vars=ip_variable)), NOT_SUPPORTED)
+    ip_variable = [{"id": 1, "ip_list": estate.ip_list(estate.ips[0])}]  # hosts for a string variable
+    assert "string variable" in refused(run(data=body(global_vars=ip_variable)), ILLEGAL)
     refused(run(data=body(steps=[{"step_id": step_ids[1] + 10_000}])), STEP_NOT_IN_TEMPLATE)
     refused(run(data=body(steps=[{"step_id": step_ids[0], "db_account_id": 31}])), NOT_SUPPORTED)
     refused(run(data=body(steps=[{"step_id": step_ids[0], "script_timeout": 30}])), ILLEGAL)

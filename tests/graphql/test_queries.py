@@ -562,11 +562,11 @@ def test_search_hosts_refusals(
         assert error["extensions"]["field"] == error_field, error
 
 
-def test_search_hosts_object_clause_is_a_clear_invalid_error(gql: GraphQLClient) -> None:
-    search_input = one_condition("object", "bk_inst_id", "$eq", 1)
+def test_search_hosts_object_clause_without_an_instance_id_is_a_clear_error(gql: GraphQLClient) -> None:
+    search_input = one_condition("object", "bk_obj_name", "$eq", "x")
     error = query_error(gql.execute(SEARCH_HOSTS, {"input": search_input}))
-    assert error["extensions"]["code"] == "INVALID"
-    assert "object" in error["message"]
+    assert error["extensions"]["code"] == "OBJECT_INST_ID_REQUIRED"
+    assert "bk_inst_id" in error["message"]
     assert "Internal" not in error["message"]
 
 

@@ -23,7 +23,7 @@ import pytest
 from tests.support.server import APP_CODE, APP_SECRET, GraphQLClient, Server
 
 ANONYMOUS_BODY_CAP = 16 * 1024
-GRAPHQL_BODY_CAP = 1024 * 1024
+GRAPHQL_BODY_CAP = 16 * 1024 * 1024
 HEADER_CAP = 16 * 1024
 
 
@@ -281,7 +281,7 @@ def _logged_since(server: Server, offset: int) -> bytes:
 
 def test_a_huge_bad_value_costs_one_short_log_line(server: Server, gql: GraphQLClient) -> None:
     before = _log_size(server)
-    huge = "A" * 900_000  # under the 1 MiB GraphQL body cap
+    huge = "A" * 5_000_000
     query = "query($e: JSON) { searchBusinesses(input: {equals: $e}) { count } }"
     response = gql.execute(query, {"e": {"bk_biz_name": huge}})
     assert response.errors[0]["extensions"]["code"] == "INVALID"
@@ -320,3 +320,24 @@ def test_a_client_that_leaves_mid_body_is_not_an_error(server: Server, gql: Grap
     grown = _logged_since(server, before)
     assert b"Traceback" not in grown, grown[:2000]
     assert b"ClientDisconnect" not in grown
+
+
+def test_an_endless_header_is_cut_off_at_the_protocol(server: Server) -> None:
+    """uvicorn's httptools protocol buffers a head of any size; ours answers 431 and closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        sent = 0
+        try:
+            while sent < 8 * 1024 * 1024:  # far past the cap; the server stops us long before
+                sock.sendall(b"a" * 16384)
+                sent += 16384
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert sent < 8 * 1024 * 1024

@@ -20,8 +20,10 @@ from starlette.responses import JSONResponse
 
 from opsgraph.compat_rest.bk.error_codes import CMDB_CODES, SYSTEM_BUSY, SYSTEM_BUSY_MESSAGE, bk_code_for
 from opsgraph.core.errors import OpsGraphError
+from opsgraph.core.log_context import current_request_id
 
-EnvelopeStyle = Literal["code", "bk_error_code"]
+# "code_trace": the `code` envelope plus `trace_id` (bk-sops answers carry one; it is the request id).
+EnvelopeStyle = Literal["code", "bk_error_code", "code_trace"]
 REQUEST_ID_HEADER = "X-Bkapi-Request-Id"
 
 
@@ -40,10 +42,14 @@ class BkReply:
     result: bool = True
     code: int | str | None = None
     message: str | None = None
+    # Top-level keys beside the envelope's own, e.g. monitor's DRF-style `_meta: {count, previous, next}`.
+    extra: Mapping[str, Any] | None = None
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """The request's own id (http/request_context.py binds one per request), so the envelope's
+    `request_id` is the one in the server's and the workers' log lines about this call."""
+    return current_request_id() or uuid.uuid4().hex
 
 
 def envelope_body(
@@ -57,14 +63,17 @@ def envelope_body(
             "data": data,
             "request_id": request_id,
         }
-    return {"result": result, "code": code, "message": message, "data": data, "request_id": request_id}
+    body = {"result": result, "code": code, "message": message, "data": data, "request_id": request_id}
+    if style == "code_trace":
+        body["trace_id"] = request_id
+    return body
 
 
 def success_body(
     data: Any, *, style: EnvelopeStyle, request_id: str, code: int | str = 0, message: str = ""
 ) -> dict[str, Any]:
     if isinstance(data, BkReply):
-        return envelope_body(
+        body = envelope_body(
             style,
             result=data.result,
             code=code if data.code is None else data.code,
@@ -72,6 +81,7 @@ def success_body(
             data=data.data,
             request_id=request_id,
         )
+        return {**body, **(data.extra or {})}
     return envelope_body(style, result=True, code=code, message=message, data=data, request_id=request_id)
 
 

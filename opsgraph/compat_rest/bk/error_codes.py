@@ -56,6 +56,7 @@ CMDB_CODES: Mapping[str, int] = {
     "MODULE_HAS_HOSTS": 1101030,  # CCErrTopoHasHost
     "BUILTIN_OBJECT": 1199054,  # CCErrCommOperateBuiltInItemForbidden
     "BUSINESS_ARCHIVED": 1110031,  # CCErrorHostBizIsArchived: archived businesses take no hosts
+    "OBJECT_INST_ID_REQUIRED": 1110058,  # CCErrHostSearchNeedObjectInstIDErr: an "object" clause without bk_inst_id
     # CMDB's host lock has no error of its own in errInfo.go; a locked host is a refused request.
     "HOST_LOCKED": PARAMS_INVALID,
     "CONFLICT": PARAMS_INVALID,

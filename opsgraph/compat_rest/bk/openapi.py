@@ -22,7 +22,7 @@ from opsgraph.compat_rest.bk.routes import BkRoute, BkRouteTable
 
 PATH_PREFIX = "/api/c/compapi/v2"
 _ANY_OBJECT: dict[str, Any] = {"type": "object", "additionalProperties": True}
-_ENVELOPES = {"code": "BkEnvelope", "bk_error_code": "BkErrorCodeEnvelope"}
+_ENVELOPES = {"code": "BkEnvelope", "bk_error_code": "BkErrorCodeEnvelope", "code_trace": "BkTraceEnvelope"}
 
 
 def openapi_document(table: BkRouteTable) -> dict[str, Any]:
@@ -105,6 +105,11 @@ def _envelope_schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["result", "code", "message", "data"],
             "properties": {**common, "code": code, "message": {"type": "string"}},
+        },
+        "BkTraceEnvelope": {
+            "type": "object",
+            "required": ["result", "code", "message", "data", "trace_id"],
+            "properties": {**common, "code": code, "message": {"type": "string"}, "trace_id": {"type": "string"}},
         },
         "BkErrorCodeEnvelope": {
             "type": "object",

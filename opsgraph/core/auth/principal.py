@@ -38,6 +38,10 @@ class Principal:
         return None if self.is_superuser else list(self.roles)
 
 
+# The user_id of a principal with no user row behind it: the operator's CLI below, or a name a
+# login-exempt app gave that matches no active user (it then acts with no role; resolvers.identity).
+NO_USER_ID = 0
+
 # Who acts when an operator runs `opsgraph admin …` on the server itself: that shell already holds
 # the database credentials, so role checks would protect nothing; the audit log still names it.
-CLI_OPERATOR = Principal(user_id=0, username="cli", is_superuser=True)
+CLI_OPERATOR = Principal(user_id=NO_USER_ID, username="cli", is_superuser=True)

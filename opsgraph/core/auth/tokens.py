@@ -20,7 +20,8 @@ ALGORITHM = "HS256"
 ISSUER = "opsgraph"
 
 
-def issue_token(username: str, *, secret: str, ttl_seconds: int) -> tuple[str, dict[str, Any]]:
+def issue_token(username: str, *, secret: str, ttl_seconds: int, generation: int = 0) -> tuple[str, dict[str, Any]]:
+    """`generation`: the user's token generation; revoking a user's tokens moves it on (see User)."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": username,
@@ -28,6 +29,7 @@ def issue_token(username: str, *, secret: str, ttl_seconds: int) -> tuple[str, d
         "iat": now,
         "exp": now + ttl_seconds,
         "jti": secrets.token_hex(16),
+        "gen": generation,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), claims
 

@@ -19,12 +19,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opsgraph.core.agent_tokens import open_token, signature
-from opsgraph.core.errors import AuthenticationError, ConfigurationError
+from opsgraph.core.errors import AuthenticationError, ConfigurationError, ValidationFailed
 from opsgraph.core.settings import Settings
 from opsgraph.models.agents import AgentState, AgentStatus
+from opsgraph.resolvers.monitoring.agent_report import AgentReport, parse_report
+from opsgraph.resolvers.monitoring.ingest_agent import store_report
 
 MAX_SKEW_MS = 120_000
-MAX_BODY_BYTES = 16 * 1024
+# Facts and monitoring sections (host metrics, collector output, uptime results, components).
+MAX_BODY_BYTES = 512 * 1024
 _HEADER = re.compile(r"^(\d{1,10}):(\d{1,15}):([0-9A-Za-z_-]{8,64}):([0-9a-f]{64})$")
 _TEXT_LIMITS = {"version": 64, "hostname": 256, "os": 256, "kernel": 256}
 
@@ -98,6 +101,7 @@ async def record_heartbeat(header: str | None, body: bytes, settings: Settings) 
     if signed.unix_ms <= state.last_seen_ms:
         raise HeartbeatRefused("replayed or out-of-order heartbeat")
     facts = _facts(body, signed.host_id)
+    report = _report(body)
     updated = await AgentState.filter(id=state.id, token_hash=state.token_hash, last_seen_ms__lt=signed.unix_ms).update(
         **facts,
         last_seen_ms=signed.unix_ms,
@@ -106,4 +110,13 @@ async def record_heartbeat(header: str | None, body: bytes, settings: Settings) 
     )
     if not updated:  # another copy got there first, or the agent was uninstalled meanwhile
         raise HeartbeatRefused("replayed or out-of-order heartbeat")
+    await store_report(signed.host_id, report)
     return settings.agent_heartbeat_seconds
+
+
+def _report(body: bytes) -> AgentReport:
+    """The monitoring sections (resolvers.monitoring.agent_report), refused like malformed facts."""
+    try:
+        return parse_report(json.loads(body))
+    except ValidationFailed as exc:
+        raise HeartbeatRefused(exc.message) from exc

@@ -135,8 +135,12 @@ async def _hosts_in_business(
     }
     for row in existing.values():
         if row["business_id"] != request.business_id:
+            # The address is taken, which cannot be hidden: the install can neither add the host nor
+            # take it over. Which business holds it is said only to a caller with a role there.
+            owner = row["business_id"]
+            where = f"business {owner}" if principal.can(owner) else "another business"
             raise Conflict(
-                f"host {row['inner_ip']} (cloud area {request.cloud_area_id}) belongs to business {row['business_id']}",
+                f"host {row['inner_ip']} (cloud area {request.cloud_area_id}) belongs to {where}",
                 field="hosts",
                 code="HOST_IN_OTHER_BUSINESS",
             )

@@ -240,9 +240,12 @@ async def _claim_default(business_id: int, exclude_id: int | None = None) -> str
 
 
 def _names_account(config: Any, account: Account) -> bool:
+    """The step logs in with it, or one of its file sources is read with it."""
     if not isinstance(config, dict):
         return False
-    return config.get("account_id") == account.id or config.get("account_alias") == account.alias
+    if config.get("account_id") == account.id or config.get("account_alias") == account.alias:
+        return True
+    return any(_names_account(source, account) for source in config.get("sources") or [])
 
 
 def _snapshot(account: Account) -> dict[str, Any]:

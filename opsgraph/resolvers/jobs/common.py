@@ -23,11 +23,16 @@ M = TypeVar("M", bound=Model)
 
 
 async def load_owned(principal: Principal, model: type[M], pk: int, *, minimum_role: str, label: str, field: str) -> M:
-    """An object that belongs to a business, after checking the caller's role on that business."""
+    """An object that belongs to a business, after checking the caller's role on that business.
+
+    An object of a business the caller has no role on is answered exactly like a missing one: a
+    refusal there would confirm the id exists and name its business. A caller who may see it but
+    lacks `minimum_role` is refused (PERMISSION_DENIED), which names only a business it sees."""
     found = await model.get_or_none(id=pk)
-    if found is None:
+    owner: int | None = None if found is None else found.business_id  # type: ignore[attr-defined]
+    if found is None or owner is None or not principal.can(owner):
         raise NotFound(f"{label} {pk} does not exist", field=field)
-    principal.require(found.business_id, minimum_role)  # type: ignore[attr-defined]
+    principal.require(owner, minimum_role)
     return found
 
 

@@ -3,13 +3,19 @@
 Configs are strict (unknown keys are refused, so a typo never silently drops a setting) and use
 bk ids (integers) for hosts, scripts and accounts. Normalised shapes:
 
-- script:   {script_id | content + language, params, timeout, [account_id | account_alias], host_ids}
-- file:     {sources: [{host_id, path} | {content_b64, name}], target_path, [owner], [mode], timeout,
-             [account_id | account_alias], host_ids}
+- script:   {script_id + script_version_id | content + language, params, timeout,
+             [account_id | account_alias], host_ids | target_variable}
+- file:     {sources: [{host_id, path, [account_id | account_alias]} | {content_b64, name}], target_path,
+             [owner], [mode], timeout, [account_id | account_alias], host_ids | target_variable}
 - approval: {message, approvers}
 
-`host_ids` (the targets) may be empty: the run then names the hosts. No account = the business's
-default account at run time. `mode` is stored as an integer; "0644" and 420 are the same mode.
+`host_ids` (the targets) may be empty: the run then names the hosts; `target_variable` names an IP
+variable of the template whose hosts are the targets instead (resolved when the run starts). No
+account = the business's default account at run time. `mode` is stored as an integer; "0644" and 420
+are the same mode. A stored script is pinned: `script_version_id` is the version the template was
+saved with (or the one given), and that version runs until the template is saved again. A source
+path is one file, a directory ending in "/" or a `REGEX:` pattern (executors/source_paths.py), read
+with the source's own account when it names one; `target_path` may hold `[FILESRCIP]`.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsgraph.core.errors import ValidationFailed
-from opsgraph.models.jobs import Account, Script, StepKind
+from opsgraph.executors.source_paths import BadSourcePath, check_target_path, parse_source_path
+from opsgraph.models.jobs import Account, Script, ScriptVersion, StepKind
 from opsgraph.models.topology import Host
 from opsgraph.resolvers.jobs.common import MAX_CONTENT_BYTES, check_content, check_timeout, clean_name
 from opsgraph.resolvers.jobs.scripts import parse_language
@@ -50,6 +57,29 @@ class _References:
     script_ids: set[int] = field(default_factory=set)
     account_ids: set[int] = field(default_factory=set)
     aliases: set[str] = field(default_factory=set)
+    pins: list[dict[str, Any]] = field(default_factory=list)  # script step configs to pin to a version
+
+    async def pin_versions(self) -> None:
+        """Each stored script step runs one version: the one given (checked to be the script's) or
+        the script's newest at save time. Two queries whatever the number of steps."""
+        chosen = {c["script_version_id"] for c in self.pins if "script_version_id" in c}
+        found = dict(await ScriptVersion.filter(id__in=chosen).values_list("id", "script_id")) if chosen else {}
+        unpinned = {c["script_id"] for c in self.pins if "script_version_id" not in c}
+        newest: dict[int, tuple[int, int]] = {}  # script id → (version number, version id)
+        if unpinned:
+            rows = await ScriptVersion.filter(script_id__in=unpinned).values_list("script_id", "version", "id")
+            for script_id, number, version_id in rows:
+                if script_id not in newest or number > newest[script_id][0]:
+                    newest[script_id] = (number, version_id)
+        for config in self.pins:
+            if "script_version_id" in config:
+                if found.get(config["script_version_id"]) != config["script_id"]:
+                    raise ValidationFailed(
+                        f"script {config['script_id']} has no version {config['script_version_id']}",
+                        field="steps.config.script_version_id",
+                    )
+            else:
+                config["script_version_id"] = newest[config["script_id"]][1]
 
     async def check(self, business_id: int) -> None:
         await _all_in_business(Script, self.script_ids, business_id, "script", "script_id")
@@ -85,6 +115,7 @@ async def normalise_steps(business_id: int, specs: list[StepSpec]) -> list[tuple
         parse = {StepKind.SCRIPT: _script, StepKind.FILE: _file, StepKind.APPROVAL: _approval}[kind]
         normalised.append((kind, name, parse(_Config(spec.config, f"{where}.config"), refs)))
     await refs.check(business_id)
+    await refs.pin_versions()
     return normalised
 
 
@@ -137,6 +168,20 @@ def _host_ids(config: _Config, refs: _References) -> list[int]:
     return unique
 
 
+def _targets(config: _Config, refs: _References, result: dict[str, Any]) -> None:
+    """Stored hosts, or the name of the IP variable whose hosts the step targets (templates.py
+    checks that the template has it)."""
+    variable = config.get("target_variable")
+    result["host_ids"] = _host_ids(config, refs)
+    if variable is None:
+        return
+    if result["host_ids"]:
+        raise config.fail("target_variable", "give host_ids or target_variable, not both")
+    if not isinstance(variable, str) or not variable.strip():
+        raise config.fail("target_variable", "must name an IP variable of the template")
+    result["target_variable"] = variable.strip()
+
+
 def _timeout(config: _Config) -> int:
     try:
         return check_timeout(config.get("timeout"), field=f"{config.where}.timeout")
@@ -150,12 +195,18 @@ def _script(config: _Config, refs: _References) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if (script_id is None) == (content is None):
         raise config.fail("script_id", "give exactly one of script_id or content")
+    version_id = config.get("script_version_id")
     if script_id is not None:
         if language is not None:
             raise config.fail("language", "a stored script has its own language")
         result["script_id"] = _int_id(config, "script_id", script_id)
         refs.script_ids.add(script_id)
+        if version_id is not None:
+            result["script_version_id"] = _int_id(config, "script_version_id", version_id)
+        refs.pins.append(result)
     else:
+        if version_id is not None:
+            raise config.fail("script_version_id", "a version goes with a script_id")
         result["content"] = check_content(content, field=f"{config.where}.content")
         result["language"] = int(parse_language(1 if language is None else language))
     params = config.get("params")
@@ -164,7 +215,7 @@ def _script(config: _Config, refs: _References) -> dict[str, Any]:
     result["params"] = params or ""
     result["timeout"] = _timeout(config)
     _account(config, refs, result)
-    result["host_ids"] = _host_ids(config, refs)
+    _targets(config, refs, result)
     return config.done(result)
 
 
@@ -177,10 +228,11 @@ def _source(config: _Config, index: int, raw: Any, refs: _References) -> tuple[d
     if item.get("host_id") is not None:
         source: dict[str, Any] = {"host_id": _int_id(item, "host_id", item.get("host_id"))}
         refs.host_ids.add(source["host_id"])
-        path = item.get("path")
-        if not isinstance(path, str) or not path.startswith("/") or "\0" in path:
-            raise item.fail("path", "must be an absolute path")
-        source["path"] = path
+        try:
+            source["path"] = parse_source_path(item.get("path")).text
+        except BadSourcePath as exc:
+            raise item.fail("path", str(exc)) from exc
+        _account(item, refs, source)  # who reads it; none = the step's account
         return item.done(source), 0
     encoded, name = item.get("content_b64"), item.get("name")
     if not isinstance(encoded, str):
@@ -201,9 +253,10 @@ def _file(config: _Config, refs: _References) -> dict[str, Any]:
     parsed = [_source(config, i, raw, refs) for i, raw in enumerate(sources)]
     if sum(size for _, size in parsed) > MAX_CONTENT_BYTES:
         raise config.fail("sources", f"uploaded content exceeds {MAX_CONTENT_BYTES} bytes")
-    target_path = config.get("target_path")
-    if not isinstance(target_path, str) or not target_path.startswith("/") or "\0" in target_path:
-        raise config.fail("target_path", "must be an absolute path")
+    try:
+        target_path = check_target_path(config.get("target_path"))
+    except BadSourcePath as exc:
+        raise config.fail("target_path", str(exc)) from exc
     result: dict[str, Any] = {"sources": [s for s, _ in parsed], "target_path": target_path}
     owner = config.get("owner")
     if owner is not None:
@@ -215,7 +268,7 @@ def _file(config: _Config, refs: _References) -> dict[str, Any]:
         result["mode"] = _mode(config, mode)
     result["timeout"] = _timeout(config)
     _account(config, refs, result)
-    result["host_ids"] = _host_ids(config, refs)
+    _targets(config, refs, result)
     return config.done(result)
 
 

@@ -15,6 +15,7 @@ from opsgraph.models.jobs import Cron, JobStep, JobTemplate
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.jobs.common import READ_ROLE, WRITE_ROLE, clean_description, clean_name, load_owned
 from opsgraph.resolvers.jobs.steps import StepSpec, audit_config, normalise_steps
+from opsgraph.resolvers.tasks.ip_variables import check_ip_variable, is_ip_variable
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import check_page, write_transaction
 
@@ -43,6 +44,7 @@ async def create_job_template(
     name = clean_name(name, field="name", label="job template name")
     clean_variables = check_variables(variables)
     normalised = await normalise_steps(business_id, steps)
+    check_variable_targets(clean_variables, [config for _, _, config in normalised])
     await _check_unique_name(business_id, name)
     async with write_transaction("job template name is already used"):
         template = await JobTemplate.create(
@@ -83,6 +85,8 @@ async def update_job_template(principal: Principal, template_id: int, changes: d
     if changes.get("steps") is not None:
         normalised = await normalise_steps(template.business_id, changes["steps"])
     old_steps = await template_steps(template_id)
+    step_configs = [c for _, _, c in normalised] if normalised is not None else [s.config for s in old_steps]
+    check_variable_targets(columns.get("variables", template.variables), step_configs)
     before = _snapshot(template, old_steps)
     async with write_transaction("job template name is already used"):
         template.update_from_dict(columns)
@@ -147,7 +151,8 @@ async def template_steps(template_id: int) -> list[JobStep]:
 
 
 def check_variables(value: Any) -> dict[str, Any]:
-    """name → default; defaults are JSON scalars or lists of scalars (e.g. a list of IPs)."""
+    """name → default; defaults are JSON scalars or lists of scalars (string variables), or
+    `{"ip_list": [{ip, bk_cloud_id}]}` for an IP variable (resolvers/tasks/ip_variables.py)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -155,17 +160,31 @@ def check_variables(value: Any) -> dict[str, Any]:
     if len(value) > _MAX_VARIABLES:
         raise ValidationFailed(f"at most {_MAX_VARIABLES} variables", field="variables")
     scalar = (str, int, float, bool, type(None))
+    value = dict(value)
     for key, default in value.items():
         if not _VARIABLE_NAME.match(key):
             raise ValidationFailed(f"invalid variable name {key!r}", field="variables")
-        if not isinstance(default, scalar) and not (
+        if is_ip_variable(default):
+            value[key] = check_ip_variable(key, default)
+        elif not isinstance(default, scalar) and not (
             isinstance(default, list) and all(isinstance(v, scalar) for v in default)
         ):
-            message = f"variable {key!r}: default must be a scalar or a list of scalars"
+            message = f"variable {key!r}: default must be a scalar, a list of scalars or {{ip_list: [...]}}"
             raise ValidationFailed(message, field="variables")
     if len(json.dumps(value)) > _MAX_VARIABLES_BYTES:
         raise ValidationFailed(f"variables exceed {_MAX_VARIABLES_BYTES} bytes", field="variables")
-    return dict(value)
+    return value
+
+
+def check_variable_targets(variables: dict[str, Any], step_configs: list[dict[str, Any]]) -> None:
+    """A step that targets a variable's hosts names an IP variable the template has."""
+    for config in step_configs:
+        name = config.get("target_variable")
+        if name is not None and not is_ip_variable(variables.get(name)):
+            raise ValidationFailed(
+                f"a step targets the hosts of variable {name!r}, which is not an IP variable of the template",
+                field="steps.config.target_variable",
+            )
 
 
 async def _check_unique_name(business_id: int, name: str, exclude_id: int | None = None) -> None:

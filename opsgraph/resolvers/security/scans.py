@@ -53,9 +53,9 @@ async def start_cluster_scan(principal: Principal, spec: ClusterScan) -> Task:
     set_ids = list(dict.fromkeys(spec.set_ids)) if spec.set_ids is not None else None
     if set_ids is not None and not set_ids:
         raise ValidationFailed("name at least one set, or none to scan every set", field="setIds")
-    business_id = spec.business_id if spec.business_id is not None else await _business_of_sets(set_ids)
+    business_id = spec.business_id if spec.business_id is not None else await _business_of_sets(principal, set_ids)
     await get_business(principal, business_id, "operator")
-    chosen = await _sets_in_business(business_id, set_ids)
+    chosen = await _sets_in_business(principal, business_id, set_ids)
     hosts = await _hosts_of_sets(business_id, chosen)
     if not hosts:
         raise ValidationFailed("the chosen sets have no hosts to scan", field="setIds", code="NO_TARGETS")
@@ -81,7 +81,13 @@ async def start_iac_scan(principal: Principal, spec: IacScan) -> Task:
     file_ids = list(dict.fromkeys(spec.file_ids))
     if not 1 <= len(file_ids) <= MAX_SCAN_FILES:
         raise ValidationFailed(f"name 1–{MAX_SCAN_FILES} uploaded files", field="fileIds")
-    rows = {r["id"]: r for r in await ScanFile.filter(id__in=file_ids).values("id", "business_id", "file_type", "name")}
+    # Files of a business the caller has no role on count as missing: the same SCAN_FILE_NOT_FOUND,
+    # never a refusal that names (or, with businessId left out, is derived from) their business.
+    rows = {
+        r["id"]: r
+        for r in await ScanFile.filter(id__in=file_ids).values("id", "business_id", "file_type", "name")
+        if principal.can(int(r["business_id"]))
+    }
     missing = [pk for pk in file_ids if pk not in rows]
     if missing:
         raise NotFound(f"uploaded file {missing[0]} does not exist", field="fileIds", code="SCAN_FILE_NOT_FOUND")
@@ -109,10 +115,12 @@ async def start_iac_scan(principal: Principal, spec: IacScan) -> Task:
     return await launch(principal, plan)
 
 
-async def _business_of_sets(set_ids: list[int] | None) -> int:
+async def _business_of_sets(principal: Principal, set_ids: list[int] | None) -> int:
+    """The business of the named sets; sets the caller may not see count as missing."""
     if not set_ids:
         raise ValidationFailed("name the business when no sets are named", field="businessId")
-    owners = {int(row["business_id"]) for row in await Set.filter(id__in=set_ids).values("business_id")}
+    rows = await Set.filter(id__in=set_ids).values("business_id")
+    owners = {int(row["business_id"]) for row in rows if principal.can(int(row["business_id"]))}
     if not owners:
         raise NotFound(f"set {set_ids[0]} does not exist", field="setIds", code="SET_NOT_FOUND")
     if len(owners) > 1:
@@ -120,12 +128,17 @@ async def _business_of_sets(set_ids: list[int] | None) -> int:
     return owners.pop()
 
 
-async def _sets_in_business(business_id: int, set_ids: list[int] | None) -> list[int]:
-    """The named sets (all in the business), or every ordinary set (not the built-in idle pool)."""
+async def _sets_in_business(principal: Principal, business_id: int, set_ids: list[int] | None) -> list[int]:
+    """The named sets (all in the business), or every ordinary set (not the built-in idle pool).
+    A set of a business the caller has no role on is answered like a missing one."""
     if set_ids is None:
         rows = await Set.filter(business_id=business_id, default=0).order_by("id").values("id")
         return [int(row["id"]) for row in rows]
-    found = {int(r["id"]): int(r["business_id"]) for r in await Set.filter(id__in=set_ids).values("id", "business_id")}
+    found = {
+        int(r["id"]): int(r["business_id"])
+        for r in await Set.filter(id__in=set_ids).values("id", "business_id")
+        if principal.can(int(r["business_id"]))
+    }
     for pk in set_ids:
         if pk not in found:
             raise NotFound(f"set {pk} does not exist", field="setIds", code="SET_NOT_FOUND")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound
 from opsgraph.executors.queue import task_queue
-from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskHostResult, TaskStatus, TaskStep
+from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskHostResult, TaskKind, TaskStatus, TaskStep
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.tickets.operations import approve_by_confirmation
 from opsgraph.resolvers.topology.common import write_transaction
 
 _RETRYABLE_HOSTS = [TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.ABNORMAL]
@@ -21,8 +22,20 @@ async def get_task(principal: Principal, task_id: int, minimum_role: str = "view
     return task
 
 
+def _not_a_pipeline(task: Task) -> None:
+    """A pipeline run is driven by the pipeline engine: its node operations, not the runner's."""
+    if task.kind == TaskKind.PIPELINE:
+        raise Conflict(
+            f"task {task.id} is a pipeline: use operatePipelineTask / operatePipelineNode", code="PIPELINE_TASK"
+        )
+
+
 async def cancel_task(principal: Principal, task_id: int) -> Task:
     task = await get_task(principal, task_id, "operator")
+    if task.kind == TaskKind.PIPELINE:  # cancelling a pipeline is revoking it
+        from opsgraph.resolvers.pipelines.runs import operate_task
+
+        return await operate_task(principal, task_id, "revoke")
     if task.status in FINISHED_STATUSES:
         raise Conflict(f"task {task_id} has already ended ({task.status})", code="TASK_FINISHED")
     await Task.filter(id=task_id).update(cancel_requested=True)
@@ -44,6 +57,7 @@ async def cancel_task(principal: Principal, task_id: int) -> Task:
 async def retry_failed_hosts(principal: Principal, task_id: int) -> Task:
     """Re-run only the hosts that did not succeed in the failed step, then carry on."""
     task = await get_task(principal, task_id, "operator")
+    _not_a_pipeline(task)
     if task.status not in {TaskStatus.FAILED, TaskStatus.ABNORMAL, TaskStatus.CANCELLED}:
         raise Conflict(f"only a failed task can be retried; task {task_id} is {task.status}", code="TASK_NOT_FAILED")
     failed_steps = await TaskStep.filter(task_id=task_id).exclude(status=TaskStatus.SUCCESS).order_by("position")
@@ -69,7 +83,16 @@ async def retry_failed_hosts(principal: Principal, task_id: int) -> Task:
 
 
 async def confirm_waiting_step(principal: Principal, task_id: int) -> Task:
-    task = await get_task(principal, task_id, "operator")
+    """A job's approval step is an ITSM ticket: confirming approves it as the caller, who must be
+    one of its approvers (or a superuser, as an override). Other waiting steps are let go."""
+    task = await get_task(principal, task_id)
+    _not_a_pipeline(task)
+    waiting = await TaskStep.filter(task_id=task_id, status=TaskStatus.WAITING).first()
+    if task.status == TaskStatus.WAITING and waiting is not None and waiting.config.get("ticket_id"):
+        await approve_by_confirmation(principal, int(waiting.config["ticket_id"]))
+        return await Task.get(id=task_id)
+    if task.business_id is not None:
+        principal.require(task.business_id, "operator")
     if task.status != TaskStatus.WAITING or not await task_queue().confirm(task_id):
         raise Conflict(f"task {task_id} is not waiting for a confirmation", code="TASK_NOT_WAITING")
     await record_operation(

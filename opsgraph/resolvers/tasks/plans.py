@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import posixpath
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +11,8 @@ from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.models.jobs import JobStep, JobTemplate, Script, ScriptVersion, StepKind
 from opsgraph.models.tasks import Task, TaskKind
 from opsgraph.resolvers.jobs.accounts import resolve_account
+from opsgraph.resolvers.tasks.file_plans import FileSpec, checked_target_path, plan_sources, stored_file_specs
+from opsgraph.resolvers.tasks.ip_variables import run_values, text_values, variable_targets
 from opsgraph.resolvers.tasks.launch import (
     StepPlan,
     TaskPlan,
@@ -25,13 +24,17 @@ from opsgraph.resolvers.tasks.launch import (
 from opsgraph.resolvers.tasks.targets import HostAddress, resolve_hosts
 from opsgraph.resolvers.topology.business import get_business
 
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+__all__ = ["Common", "FileSpec", "StepOverride", "Targets", "push_file", "run_job", "run_script"]
 
 
 @dataclass
 class Targets:
     host_ids: list[int] | None = None
     addresses: list[HostAddress] | None = None
+    dynamic_groups: list[str] | None = None  # DynamicGroup global ids or bk ids, resolved at launch
+
+    def given(self) -> bool:
+        return bool(self.host_ids or self.addresses or self.dynamic_groups)
 
 
 @dataclass
@@ -47,18 +50,24 @@ class Common:
 
 
 async def _script_content(
-    business_id: int, script_id: int | None, content: str | None
+    business_id: int, script_id: int | None, content: str | None, version_id: int | None = None
 ) -> tuple[str, int, dict[str, Any]]:
+    """A stored script's content: the pinned version (a template step runs the version it was saved
+    with) or, without a pin, the newest one."""
     if script_id is not None:
         script = await Script.get_or_none(id=script_id, business_id=business_id)
         if script is None:
             raise NotFound(
                 f"script {script_id} is not in business {business_id}", field="scriptId", code="SCRIPT_NOT_FOUND"
             )
-        version = await ScriptVersion.filter(script_id=script_id).order_by("-version").first()
+        if version_id is not None:
+            version = await ScriptVersion.get_or_none(id=version_id, script_id=script_id)
+        else:
+            version = await ScriptVersion.filter(script_id=script_id).order_by("-version").first()
         if version is None:
-            raise NotFound(f"script {script_id} has no content", field="scriptId", code="SCRIPT_NOT_FOUND")
-        return version.content, int(script.language), {"script_id": script_id, "script_version": version.version}
+            raise NotFound(f"script {script_id} has no such version", field="scriptId", code="SCRIPT_NOT_FOUND")
+        source = {"script_id": script_id, "script_version": version.version, "script_version_id": version.id}
+        return version.content, int(script.language), source
     if content is None:
         raise ValidationFailed("give a script id or the script content", field="content")
     return content, 0, {}
@@ -79,7 +88,13 @@ async def run_script(
     checked = check_script(text, language or stored_language or 1)
     timeout = check_timeout(common.timeout)
     account = await resolve_account(common.business_id, account_id=common.account_id, alias=common.account_alias)
-    hosts = await resolve_hosts(principal, common.business_id, host_ids=targets.host_ids, addresses=targets.addresses)
+    hosts = await resolve_hosts(
+        principal,
+        common.business_id,
+        host_ids=targets.host_ids,
+        addresses=targets.addresses,
+        dynamic_groups=targets.dynamic_groups,
+    )
     config = {
         "content": text,
         "language": int(checked),
@@ -117,50 +132,6 @@ async def _launch_one_step(
     return await launch(principal, plan)
 
 
-@dataclass
-class FileSpec:
-    """Either content uploaded with the request, or a path on another host of the business."""
-
-    name: str | None = None
-    content_b64: str | None = None
-    host_id: int | None = None
-    address: HostAddress | None = None
-    path: str | None = None
-
-
-async def _file_sources(principal: Principal, business_id: int, files: list[FileSpec]) -> list[dict[str, Any]]:
-    if not files:
-        raise ValidationFailed("no files to push", field="files")
-    sources: list[dict[str, Any]] = []
-    total = 0
-    for index, spec in enumerate(files):
-        if spec.content_b64 is not None:
-            try:
-                size = len(base64.b64decode(spec.content_b64, validate=True))
-            except (binascii.Error, ValueError) as exc:
-                raise ValidationFailed(f"files[{index}] content is not base64", field="files") from exc
-            total += size
-            name = spec.name or ""
-            if not name or "/" in name or name in {".", ".."}:
-                raise ValidationFailed(f"files[{index}] needs a plain file name", field="files")
-            sources.append({"name": name, "content_b64": spec.content_b64})
-            continue
-        if not spec.path or not spec.path.startswith("/"):
-            raise ValidationFailed(f"files[{index}] needs an absolute source path", field="files")
-        if spec.host_id is None and spec.address is None:
-            raise ValidationFailed(f"files[{index}] needs a source host", field="files")
-        host_rows = await resolve_hosts(
-            principal,
-            business_id,
-            host_ids=[spec.host_id] if spec.host_id is not None else None,
-            addresses=[spec.address] if spec.address is not None else None,
-        )
-        sources.append({"host_id": host_rows[0]["id"], "path": posixpath.normpath(spec.path)})
-    if total > MAX_UPLOAD_BYTES:
-        raise ValidationFailed("uploaded files exceed 64 MiB", field="files")
-    return sources
-
-
 async def push_file(
     principal: Principal,
     common: Common,
@@ -172,17 +143,22 @@ async def push_file(
     mode: int | None = None,
 ) -> Task:
     await get_business(principal, common.business_id, "operator")
-    if not target_path.startswith("/"):
-        raise ValidationFailed("the target path must be absolute", field="targetPath")
+    target = checked_target_path(target_path)
     if mode is not None and not 0 <= mode <= 0o7777:
         raise ValidationFailed("mode must be an octal permission between 0 and 7777", field="mode")
     timeout = check_timeout(common.timeout)
     account = await resolve_account(common.business_id, account_id=common.account_id, alias=common.account_alias)
-    sources = await _file_sources(principal, common.business_id, files)
-    hosts = await resolve_hosts(principal, common.business_id, host_ids=targets.host_ids, addresses=targets.addresses)
+    sources = await plan_sources(principal, common.business_id, files)
+    hosts = await resolve_hosts(
+        principal,
+        common.business_id,
+        host_ids=targets.host_ids,
+        addresses=targets.addresses,
+        dynamic_groups=targets.dynamic_groups,
+    )
     config = {
         "sources": sources,
-        "target_path": posixpath.normpath(target_path),
+        "target_path": target,
         "owner": owner,
         "mode": mode,
         "timeout": timeout,
@@ -194,8 +170,8 @@ async def push_file(
 
 
 def _substitute(text: str, variables: dict[str, Any]) -> str:
-    """bk-job global variables: `${name}` in script content and parameters."""
-    return string.Template(text).safe_substitute({k: str(v) for k, v in variables.items()})
+    """bk-job global variables: `${name}` in script content and parameters (string variables only)."""
+    return string.Template(text).safe_substitute({k: str(v) for k, v in text_values(variables).items()})
 
 
 @dataclass
@@ -211,6 +187,7 @@ class StepOverride:
     params: str | None = None
     timeout: int | None = None
     target_path: str | None = None
+    files: list[FileSpec] | None = None  # a file step's sources, replacing the stored ones
 
 
 async def run_job(
@@ -227,14 +204,16 @@ async def run_job(
 ) -> Task:
     """Every step of the template, or (with `step_overrides`) only the named steps, in template order."""
     template = await JobTemplate.get_or_none(id=template_id)
-    if template is None:
+    # A template of a business the caller has no role on is answered like a missing one; checking
+    # the role first would confirm that it exists and name its business.
+    if template is None or not principal.can(template.business_id):
         raise NotFound(f"job template {template_id} does not exist", field="templateId", code="TEMPLATE_NOT_FOUND")
     business_id = template.business_id
     await get_business(principal, business_id, "operator")
     unknown = set(variables) - set(template.variables)
     if unknown:
         raise ValidationFailed(f"unknown variable {sorted(unknown)[0]!r}", field="variables")
-    values = {**template.variables, **variables}
+    values = run_values(template.variables, variables)
     job_steps = await JobStep.filter(template_id=template_id).order_by("position")
     overrides = _overrides_by_step(job_steps, step_overrides)
     steps: list[StepPlan] = []
@@ -281,19 +260,20 @@ def _overridden_config(kind: StepKind, config: dict[str, Any], override: StepOve
     scripted = (override.script_id, override.content, override.language, override.params)
     if kind != StepKind.SCRIPT and any(value is not None for value in scripted):
         raise ValidationFailed(f"{where}: only a script step takes a script or parameters", field="steps")
-    if kind != StepKind.FILE and override.target_path is not None:
-        raise ValidationFailed(f"{where}: only a file step takes a target path", field="steps")
+    if kind != StepKind.FILE and (override.target_path is not None or override.files is not None):
+        raise ValidationFailed(f"{where}: only a file step takes a target path or files", field="steps")
     if override.target_path is not None and not override.target_path.startswith("/"):
         raise ValidationFailed(f"{where}: the target path must be absolute", field="steps")
     if override.language is not None and override.content is None:
         raise ValidationFailed(f"{where}: a language goes with inline content", field="steps")
     merged = dict(config)
-    if override.script_id is not None:
-        for key in ("content", "language"):
+    if override.script_id is not None:  # the script named at run time runs its newest version
+        for key in ("content", "language", "script_version_id"):
             merged.pop(key, None)
         merged["script_id"] = override.script_id
     elif override.content is not None:
         merged.pop("script_id", None)
+        merged.pop("script_version_id", None)
         merged["content"] = override.content
         merged["language"] = override.language or 1
     replacements = {"params": override.params, "timeout": override.timeout, "target_path": override.target_path}
@@ -314,7 +294,8 @@ async def _plan_step(
     # Which template step a task step came from: bk-job reports it as the step instance's step_id.
     origin = {"job_step_id": job_step.id}
     if job_step.kind == StepKind.APPROVAL:
-        return StepPlan(StepKind.APPROVAL, job_step.name, {"message": config.get("message", ""), **origin})
+        approval = {"message": config.get("message", ""), "approvers": list(config.get("approvers") or [])}
+        return StepPlan(StepKind.APPROVAL, job_step.name, {**approval, **origin})  # a ticket (executors.approval_wait)
     if override is not None and override.account_alias:
         account_alias = override.account_alias
     if override is not None and override.targets is not None:
@@ -324,13 +305,11 @@ async def _plan_step(
         account_id=None if account_alias else config.get("account_id"),
         alias=account_alias or config.get("account_alias"),
     )
-    host_ids = targets.host_ids if targets and (targets.host_ids or targets.addresses) else config.get("host_ids")
-    addresses = targets.addresses if targets else None
-    hosts = await resolve_hosts(principal, business_id, host_ids=host_ids, addresses=addresses)
+    hosts = await _step_hosts(principal, business_id, job_step, config, targets, values)
     timeout = check_timeout(config.get("timeout"))
     if job_step.kind == StepKind.SCRIPT:
         text, stored_language, source = await _script_content(
-            business_id, config.get("script_id"), config.get("content")
+            business_id, config.get("script_id"), config.get("content"), config.get("script_version_id")
         )
         language = check_script(text, int(config.get("language") or stored_language or 1))
         step_config = {
@@ -343,9 +322,13 @@ async def _plan_step(
             **origin,
         }
         return StepPlan(StepKind.SCRIPT, job_step.name, step_config, hosts)
+    files = override.files if override is not None and override.files is not None else None
+    sources = await plan_sources(
+        principal, business_id, files if files is not None else stored_file_specs(config.get("sources", []))
+    )
     step_config = {
-        "sources": config.get("sources", []),
-        "target_path": _substitute(str(config.get("target_path", "")), values),
+        "sources": sources,
+        "target_path": checked_target_path(_substitute(str(config.get("target_path", "")), values), "steps"),
         "owner": config.get("owner"),
         "mode": config.get("mode"),
         "timeout": timeout,
@@ -353,3 +336,35 @@ async def _plan_step(
         **origin,
     }
     return StepPlan(StepKind.FILE, job_step.name, step_config, hosts)
+
+
+async def _step_hosts(
+    principal: Principal,
+    business_id: int,
+    job_step: JobStep,
+    config: dict[str, Any],
+    targets: Targets | None,
+    values: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """A step's targets: the run's (step override, then run-wide), else its IP variable's hosts as
+    the run has them, else its stored hosts; looked up now, duplicates merged."""
+    if targets is None or not targets.given():
+        variable = config.get("target_variable")
+        if variable:
+            addresses, groups = variable_targets(values.get(variable) or {})
+            if not addresses and not groups:
+                raise ValidationFailed(
+                    f"step {job_step.name!r} targets the hosts of variable {variable!r}, which names none",
+                    field="variables",
+                    code="NO_TARGETS",
+                )
+            targets = Targets(addresses=addresses, dynamic_groups=groups)
+        else:
+            targets = Targets(host_ids=config.get("host_ids"))
+    return await resolve_hosts(
+        principal,
+        business_id,
+        host_ids=targets.host_ids,
+        addresses=targets.addresses,
+        dynamic_groups=targets.dynamic_groups,
+    )

@@ -14,6 +14,7 @@ from opsgraph.models.topology import (
     Module,
     Set,
 )
+from opsgraph.resolvers.cmdb.presets import ensure_cmdb_presets
 
 
 async def create_idle_pool(business: Business) -> Set:
@@ -31,6 +32,8 @@ async def ensure_builtin_records() -> None:
         if not await Business.exists(default=1):
             pool = await Business.create(name=RESOURCE_POOL_NAME, default=1)
             await create_idle_pool(pool)
+    # The CMDB model layer's preset classifications, models, attributes and associations.
+    await ensure_cmdb_presets()
 
 
 async def resource_pool() -> Business:

@@ -10,6 +10,9 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import Business, Host, Module, Set
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes
+from opsgraph.resolvers.cmdb_events.emit import instance_events, record_events
+from opsgraph.resolvers.privileges.enforce import authorize
 from opsgraph.resolvers.topology.bootstrap import create_idle_pool
 from opsgraph.resolvers.topology.common import (
     check_page,
@@ -24,11 +27,15 @@ from opsgraph.resolvers.topology.conditions import equality_filter
 async def get_business(
     principal: Principal, business_id: int, minimum_role: str = "viewer", *, require_enabled: bool = False
 ) -> Business:
-    """`require_enabled`: writes that place things in a business refuse an archived one (bk 1110031)."""
+    """`require_enabled`: writes that place things in a business refuse an archived one (bk 1110031).
+
+    The role is checked before the lookup, as bk-cmdb and bk-job check the scope first: a caller
+    without the role gets the same refusal whether the business exists or not, so ids cannot be
+    probed. Only a caller who holds the role (or a superuser) learns that one does not exist."""
+    principal.require(business_id, minimum_role)
     business = await Business.get_or_none(id=business_id)
     if business is None:
         raise NotFound(f"business {business_id} does not exist", field="businessId")
-    principal.require(business_id, minimum_role)
     if require_enabled and not business.enabled:
         raise Conflict(f"business {business_id} is archived", field="businessId", code="BUSINESS_ARCHIVED")
     return business
@@ -44,7 +51,9 @@ async def _check_unique_name(name: str, exclude_id: int | None = None) -> None:
 
 async def create_business(principal: Principal, columns: dict[str, Any], custom: dict[str, Any]) -> Business:
     principal.require_superuser("creating a business")
+    await authorize(principal, model="biz", action="create")
     check_writable("biz", columns, custom)
+    custom = await checked_custom_attributes("biz", custom)
     name = (columns.get("name") or "").strip()
     if not name:
         raise ValidationFailed("business name is required", field="name")
@@ -52,6 +61,8 @@ async def create_business(principal: Principal, columns: dict[str, Any], custom:
     async with write_transaction("business name is already used"):
         business = await Business.create(**{**columns, "name": name}, attributes=custom)
         await create_idle_pool(business)
+        changes = [(_snapshot(business), None, business.id)]
+        await record_events(instance_events("biz", "create", changes), principal.username)
         await record_operation(
             principal,
             op_type="create",
@@ -68,7 +79,9 @@ async def update_business(
     principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]
 ) -> Business:
     business = await get_business(principal, business_id, "maintainer")
+    await authorize(principal, business_ids=[business_id], minimum_role="maintainer", model="biz", action="update")
     check_writable("biz", columns, custom)
+    custom = await checked_custom_attributes("biz", custom)
     if business.default == 1 and "name" in columns:
         raise Conflict("the resource pool cannot be renamed", field="name", code="BUILTIN_OBJECT")
     if "name" in columns:
@@ -80,6 +93,8 @@ async def update_business(
     async with write_transaction("business name is already used"):
         business.update_from_dict({**columns, "attributes": {**business.attributes, **custom}})
         await business.save()
+        changes = [(_snapshot(business), before, business_id)]
+        await record_events(instance_events("biz", "update", changes), principal.username)
         await record_operation(
             principal,
             op_type="update",
@@ -95,14 +110,18 @@ async def update_business(
 
 async def set_business_enabled(principal: Principal, business_id: int, enabled: bool) -> Business:
     business = await get_business(principal, business_id, "maintainer")
+    await authorize(principal, business_ids=[business_id], minimum_role="maintainer", model="biz", action="update")
     if business.default == 1 and not enabled:
         raise Conflict("the resource pool cannot be archived", code="BUILTIN_OBJECT")
     if not enabled and await Host.filter(business_id=business_id).exists():
         # bk-cmdb refuses to archive a business that still owns hosts.
         raise Conflict("a business that still has hosts cannot be archived", code="BUSINESS_HAS_HOSTS")
     async with write_transaction():
+        before = {**_snapshot(business), "bk_data_status": "enable" if not enabled else "disabled"}
         business.enabled = enabled
         await business.save(update_fields=["enabled", "updated_at"])
+        after = {**_snapshot(business), "bk_data_status": "enable" if enabled else "disabled"}
+        await record_events(instance_events("biz", "update", [(after, before, business_id)]), principal.username)
         await record_operation(
             principal,
             op_type="update",
@@ -117,6 +136,7 @@ async def set_business_enabled(principal: Principal, business_id: int, enabled: 
 
 async def delete_business(principal: Principal, business_id: int) -> None:
     business = await get_business(principal, business_id, "maintainer")
+    await authorize(principal, business_ids=[business_id], minimum_role="maintainer", model="biz", action="delete")
     if business.default == 1:
         raise Conflict("the resource pool cannot be deleted", code="BUILTIN_OBJECT")
     if await Host.filter(business_id=business_id).exists():
@@ -126,6 +146,7 @@ async def delete_business(principal: Principal, business_id: int) -> None:
         await Module.filter(business_id=business_id).delete()
         await Set.filter(business_id=business_id).delete()
         await business.delete()
+        await record_events(instance_events("biz", "delete", [(None, before, business_id)]), principal.username)
         await record_operation(
             principal,
             op_type="delete",

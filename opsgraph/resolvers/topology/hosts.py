@@ -11,9 +11,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from opsgraph.core.auth.principal import Principal
-from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
+from opsgraph.core.errors import Conflict, Duplicate, NotFound, PermissionDenied, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, CloudArea, Host, HostLock, HostModule, Module
 from opsgraph.resolvers.audit import operation_entry, record_operation, record_operations
+from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes, custom_attribute_checker
+from opsgraph.resolvers.cmdb_events.emit import (
+    host_transfer_events,
+    instance_events,
+    record_events,
+    record_new_memberships,
+)
+from opsgraph.resolvers.privileges.enforce import authorize
 from opsgraph.resolvers.topology.bootstrap import resource_pool
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import by_address, check_writable, snapshot, write_transaction
@@ -41,11 +49,21 @@ def _check_count(host_ids: list[int]) -> None:
         raise ValidationFailed(f"at most {MAX_HOSTS_PER_CALL} hosts per call", field="hostIds")
 
 
+def require_pool_role(principal: Principal, pool_id: int) -> None:
+    """Moving hosts into or out of the resource pool needs the operator role on it. The refusal
+    names "the resource pool", not its business id, which a caller without a role there never sees."""
+    if not principal.can(pool_id, "operator"):
+        raise PermissionDenied(f"user {principal.username!r} needs the operator role on the resource pool")
+
+
 async def load_hosts(principal: Principal, host_ids: Iterable[int], minimum_role: str = "viewer") -> list[Host]:
-    """The hosts, in the order asked, each checked for existence and the caller's role."""
+    """The hosts, in the order asked, each checked for existence and the caller's role.
+
+    A host in a business the caller has no role on is answered exactly like a missing one, so its
+    id reveals neither that it exists nor which business owns it."""
     ids = list(dict.fromkeys(host_ids))
     _check_count(ids)
-    hosts = {h.id: h for h in await Host.filter(id__in=ids)}
+    hosts = {h.id: h for h in await Host.filter(id__in=ids) if principal.can(h.business_id)}
     for pk in ids:
         if pk not in hosts:
             raise NotFound(f"host {pk} does not exist", field="hostIds")
@@ -62,19 +80,29 @@ async def add_hosts_to_resource_pool(
         raise ValidationFailed("no hosts given", field="hosts")
     if len(hosts) > MAX_HOSTS_PER_CALL:
         raise ValidationFailed(f"at most {MAX_HOSTS_PER_CALL} hosts per call", field="hosts")
-    target = (
-        await get_business(principal, business_id, "operator", require_enabled=True)
-        if business_id
-        else await resource_pool()
+    if business_id:
+        target = await get_business(principal, business_id, "operator", require_enabled=True)
+    else:
+        target = await resource_pool()
+        require_pool_role(principal, target.id)
+    await authorize(
+        principal,
+        business_ids=[target.id] if business_id else [],
+        minimum_role="operator",
+        model="host",
+        action="create",
+        system=None if business_id else "resource",
     )
-    principal.require(target.id, "operator")
     idle = await Module.get(business_id=target.id, default=BuiltinModule.IDLE)
     prepared: list[tuple[dict[str, Any], dict[str, Any]]] = []
     seen: set[tuple[str, int]] = set()
+    check_custom = await custom_attribute_checker("host") if any(custom for _, custom in hosts) else None
     for index, (columns, custom) in enumerate(hosts):
         columns = dict(columns)
         cloud_id = columns.pop("cloud_area_id", 0) or 0
         check_writable("host", columns, custom)
+        if check_custom is not None and custom:
+            custom = check_custom(custom, f"hosts[{index}].attributes")
         columns["inner_ip"] = normalise_ip(columns.get("inner_ip"), f"hosts[{index}].innerIp")
         if columns.get("outer_ip"):
             columns["outer_ip"] = normalise_ip(columns["outer_ip"], f"hosts[{index}].outerIp")
@@ -101,6 +129,11 @@ async def add_hosts_to_resource_pool(
         await HostModule.bulk_create(
             [HostModule(host_id=h.id, module_id=idle.id, business_id=target.id) for h in created]
         )
+        await record_events(
+            instance_events("host", "create", ((snapshot("host", h), None, target.id) for h in created)),
+            principal.username,
+        )
+        await record_new_memberships([h.id for h in created], principal.username)
         await record_operations(
             [
                 operation_entry(
@@ -123,7 +156,16 @@ async def update_hosts(
     principal: Principal, host_ids: list[int], columns: dict[str, Any], custom: dict[str, Any]
 ) -> list[Host]:
     hosts = await load_hosts(principal, host_ids, "operator")
+    await authorize(
+        principal,
+        business_ids=[h.business_id for h in hosts],
+        minimum_role="operator",
+        function="hostupdate",
+        model="host",
+        action="update",
+    )
     check_writable("host", columns, custom)
+    custom = await checked_custom_attributes("host", custom)
     if not columns and not custom:
         raise ValidationFailed("nothing to update", field="properties")
     for ip_field in ("inner_ip", "outer_ip"):
@@ -144,6 +186,9 @@ async def update_hosts(
             before = snapshot("host", host)
             host.update_from_dict({**columns, "attributes": {**host.attributes, **custom}})
             await host.save()
+            after = snapshot("host", host)
+            changes = [(after, before, host.business_id)]
+            await record_events(instance_events("host", "update", changes), principal.username)
             await record_operation(
                 principal,
                 op_type="update",
@@ -176,9 +221,15 @@ async def delete_hosts(principal: Principal, host_ids: list[int]) -> None:
                 code="HOST_NOT_IN_RESOURCE_POOL",
             )
     await refuse_locked_hosts(hosts)
+    await authorize(principal, model="host", action="delete", system="resource")
     async with write_transaction():
-        await HostModule.filter(host_id__in=[h.id for h in hosts]).delete()
+        async with host_transfer_events([h.id for h in hosts], principal.username):
+            await HostModule.filter(host_id__in=[h.id for h in hosts]).delete()
         await Host.filter(id__in=[h.id for h in hosts]).delete()
+        await record_events(
+            instance_events("host", "delete", ((None, snapshot("host", h), h.business_id) for h in hosts)),
+            principal.username,
+        )
         for host in hosts:
             await record_operation(
                 principal,
@@ -196,6 +247,14 @@ async def clone_host_properties(
     principal: Principal, business_id: int, source_ip: str, target_ips: list[str], cloud_area_id: int = 0
 ) -> list[Host]:
     await get_business(principal, business_id, "operator")
+    await authorize(
+        principal,
+        business_ids=[business_id],
+        minimum_role="operator",
+        function="hostupdate",
+        model="host",
+        action="update",
+    )
     source_ip = normalise_ip(source_ip, "sourceIp")
     targets_wanted = [normalise_ip(ip, "targetIps") for ip in target_ips]
     if not targets_wanted:
@@ -213,6 +272,8 @@ async def clone_host_properties(
             before = snapshot("host", target)
             target.update_from_dict(copied)
             await target.save()
+            after = snapshot("host", target)
+            await record_events(instance_events("host", "update", [(after, before, business_id)]), principal.username)
             await record_operation(
                 principal,
                 op_type="update",
@@ -228,10 +289,13 @@ async def clone_host_properties(
 
 
 async def _hosts_by_ip(principal: Principal, ips: list[str], cloud_area_id: int, role: str) -> list[Host]:
+    """Hosts of a business the caller has no role on count as missing: the same NOT_FOUND, never a
+    refusal naming the business that owns the IP."""
     wanted = [normalise_ip(ip, "ipList") for ip in ips]
     if not wanted:
         raise ValidationFailed("ip_list must not be empty", field="ipList")
-    hosts = await Host.filter(inner_ip__in=wanted, cloud_area_id=cloud_area_id)
+    found = await Host.filter(inner_ip__in=wanted, cloud_area_id=cloud_area_id)
+    hosts = [h for h in found if principal.can(h.business_id)]
     missing = set(wanted) - {h.inner_ip for h in hosts}
     if missing:
         raise NotFound(f"host {sorted(missing)[0]} does not exist in cloud area {cloud_area_id}", field="ipList")

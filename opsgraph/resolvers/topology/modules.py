@@ -8,6 +8,8 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, HostModule, Module
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes
+from opsgraph.resolvers.cmdb_events.emit import instance_events, record_events
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import (
     check_page,
@@ -17,7 +19,7 @@ from opsgraph.resolvers.topology.common import (
     write_transaction,
 )
 from opsgraph.resolvers.topology.conditions import equality_filter
-from opsgraph.resolvers.topology.sets import get_set
+from opsgraph.resolvers.topology.sets import authorize_topology, get_set
 
 
 async def get_module(
@@ -29,7 +31,8 @@ async def get_module(
 ) -> Module:
     await get_business(principal, business_id, minimum_role)
     found = await Module.get_or_none(id=module_id)
-    if found is None:
+    # A module of a business the caller has no role on is answered like a missing one.
+    if found is None or not principal.can(found.business_id):
         raise NotFound(f"module {module_id} does not exist", field="moduleId")
     if found.business_id != business_id:
         raise Conflict(
@@ -54,10 +57,12 @@ async def create_module(
     principal: Principal, business_id: int, set_id: int, columns: dict[str, Any], custom: dict[str, Any]
 ) -> Module:
     parent = await get_set(principal, business_id, set_id, "maintainer")
+    await authorize_topology(principal, business_id, "module", "create")
     if parent.default != 0:
         raise Conflict("modules cannot be added to the built-in idle pool set", code="BUILTIN_OBJECT")
     columns.pop("set_id", None)
     check_writable("module", columns, custom)
+    custom = await checked_custom_attributes("module", custom)
     name = (columns.get("name") or "").strip()
     if not name:
         raise ValidationFailed("module name is required", field="name")
@@ -66,6 +71,8 @@ async def create_module(
         created = await Module.create(
             **{**columns, "name": name}, business_id=business_id, set_id=set_id, attributes=custom
         )
+        changes = [(snapshot("module", created), None, business_id)]
+        await record_events(instance_events("module", "create", changes), principal.username)
         await record_operation(
             principal,
             op_type="create",
@@ -87,8 +94,10 @@ async def update_module(
     custom: dict[str, Any],
 ) -> Module:
     target = await get_module(principal, business_id, module_id, "maintainer", set_id=set_id)
+    await authorize_topology(principal, business_id, "module", "update")
     columns.pop("set_id", None)
     check_writable("module", columns, custom)
+    custom = await checked_custom_attributes("module", custom)
     if target.default != BuiltinModule.NORMAL and "name" in columns:
         raise Conflict("built-in modules cannot be renamed", field="name", code="BUILTIN_OBJECT")
     if "name" in columns:
@@ -100,6 +109,8 @@ async def update_module(
     async with write_transaction("module name is already used"):
         target.update_from_dict({**columns, "attributes": {**target.attributes, **custom}})
         await target.save()
+        changes = [(snapshot("module", target), before, business_id)]
+        await record_events(instance_events("module", "update", changes), principal.username)
         await record_operation(
             principal,
             op_type="update",
@@ -120,8 +131,10 @@ async def delete_module(principal: Principal, business_id: int, set_id: int | No
     if await HostModule.filter(module_id=module_id).exists():
         raise Conflict("a module that still holds hosts cannot be deleted", code="MODULE_HAS_HOSTS")
     before = snapshot("module", target)
+    await authorize_topology(principal, business_id, "module", "delete")
     async with write_transaction():
         await target.delete()
+        await record_events(instance_events("module", "delete", [(None, before, business_id)]), principal.username)
         await record_operation(
             principal,
             op_type="delete",

@@ -15,16 +15,20 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, Host, HostModule, Module
 from opsgraph.resolvers.audit import operation_entry, record_operations
+from opsgraph.resolvers.cmdb_events.emit import host_transfer_events
+from opsgraph.resolvers.privileges.enforce import authorize
 from opsgraph.resolvers.topology.bootstrap import resource_pool
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import write_transaction
-from opsgraph.resolvers.topology.hosts import load_hosts, refuse_locked_hosts
+from opsgraph.resolvers.topology.hosts import load_hosts, refuse_locked_hosts, require_pool_role
 from opsgraph.resolvers.topology.sets import get_set
 
 MAX_TARGET_MODULES = 500
 
 
 def _require_in_business(hosts: list[Host], business_id: int) -> None:
+    # Naming the host's business is safe: load_hosts answered "does not exist" for hosts of
+    # businesses the caller has no role on, so every host here is one the caller may see.
     for host in hosts:
         if host.business_id != business_id:
             raise Conflict(
@@ -57,6 +61,17 @@ async def _add_missing(host_ids: list[int], business_id: int, module_ids: list[i
     )
 
 
+async def _authorize_transfer(principal: Principal, business_id: int, *, resource_pool: bool = False) -> None:
+    """The hosttrans role privilege on the business; moves to or from the pool also need `resource`."""
+    await authorize(
+        principal,
+        business_ids=[business_id],
+        minimum_role="operator",
+        function="hosttrans",
+        system="resource" if resource_pool else None,
+    )
+
+
 async def _audit_transfer(principal: Principal, hosts: list[Host], business_id: int, desc: str, to: object) -> None:
     await record_operations(
         [
@@ -84,7 +99,8 @@ async def transfer_hosts_to_modules(
         raise ValidationFailed("no target modules given", field="moduleIds")
     if len(targets_wanted) > MAX_TARGET_MODULES:
         raise ValidationFailed(f"at most {MAX_TARGET_MODULES} target modules", field="moduleIds")
-    modules = {m.id: m for m in await Module.filter(id__in=targets_wanted)}
+    # A module of a business the caller has no role on is answered like a missing one.
+    modules = {m.id: m for m in await Module.filter(id__in=targets_wanted) if principal.can(m.business_id)}
     for module_id in targets_wanted:
         module = modules.get(module_id)
         if module is None:
@@ -104,7 +120,8 @@ async def transfer_hosts_to_modules(
     hosts = await load_hosts(principal, host_ids, "operator")
     _require_in_business(hosts, business_id)
     await refuse_locked_hosts(hosts)
-    async with write_transaction():
+    await _authorize_transfer(principal, business_id)
+    async with write_transaction(), host_transfer_events([h.id for h in hosts], principal.username):
         if append:
             builtin_ids = list(
                 await Module.filter(business_id=business_id)
@@ -133,7 +150,8 @@ async def transfer_hosts_to_builtin_module(
     _require_in_business(hosts, business_id)
     await refuse_locked_hosts(hosts)
     module = await Module.get(business_id=business_id, default=flag)
-    async with write_transaction():
+    await _authorize_transfer(principal, business_id)
+    async with write_transaction(), host_transfer_events([h.id for h in hosts], principal.username):
         await _replace_memberships(hosts, business_id, [module.id])
         await _audit_transfer(principal, hosts, business_id, f"move to {module.name}", [module.id])
 
@@ -146,7 +164,7 @@ async def assign_pool_hosts_to_business(
     if business_id == pool.id:
         raise ValidationFailed("hosts are already in the resource pool", field="businessId")
     await get_business(principal, business_id, "operator", require_enabled=True)
-    principal.require(pool.id, "operator")
+    require_pool_role(principal, pool.id)
     hosts = await load_hosts(principal, host_ids, "operator")
     for host in hosts:
         if host.business_id != pool.id:
@@ -163,7 +181,8 @@ async def assign_pool_hosts_to_business(
         if found is None or found.business_id != business_id:
             raise Conflict(f"module {module_id} is not in business {business_id}", code="MODULE_NOT_IN_BUSINESS")
         target = found
-    async with write_transaction():
+    await _authorize_transfer(principal, business_id, resource_pool=True)
+    async with write_transaction(), host_transfer_events([h.id for h in hosts], principal.username):
         await HostModule.filter(host_id__in=[h.id for h in hosts]).delete()
         await Host.filter(id__in=[h.id for h in hosts]).update(business_id=business_id)
         await _add_missing([h.id for h in hosts], business_id, [target.id])
@@ -178,7 +197,7 @@ async def return_hosts_to_resource_pool(
     if business_id == pool.id:
         raise ValidationFailed("the resource pool cannot return hosts to itself", field="businessId")
     await get_business(principal, business_id, "operator")
-    principal.require(pool.id, "operator")
+    require_pool_role(principal, pool.id)
     hosts = await load_hosts(principal, host_ids, "operator")
     _require_in_business(hosts, business_id)
     await refuse_locked_hosts(hosts)
@@ -199,7 +218,8 @@ async def return_hosts_to_resource_pool(
         if found is None or found.business_id != pool.id:
             raise Conflict(f"module {module_id} is not in the resource pool", code="MODULE_NOT_IN_BUSINESS")
         target = found
-    async with write_transaction():
+    await _authorize_transfer(principal, business_id, resource_pool=True)
+    async with write_transaction(), host_transfer_events([h.id for h in hosts], principal.username):
         await HostModule.filter(host_id__in=[h.id for h in hosts]).delete()
         await Host.filter(id__in=[h.id for h in hosts]).update(business_id=pool.id)
         await _add_missing([h.id for h in hosts], pool.id, [target.id])
@@ -231,7 +251,8 @@ async def empty_to_idle_module(
     hosts = await load_hosts(principal, host_ids, "operator")
     await refuse_locked_hosts(hosts)
     idle = await Module.get(business_id=business_id, default=BuiltinModule.IDLE)
-    async with write_transaction():
+    await _authorize_transfer(principal, business_id)
+    async with write_transaction(), host_transfer_events(host_ids, principal.username):
         await HostModule.filter(host_id__in=host_ids, module_id__in=module_ids).delete()
         still_placed = set(await HostModule.filter(host_id__in=host_ids).values_list("host_id", flat=True))
         await _add_missing([h for h in host_ids if h not in still_placed], business_id, [idle.id])

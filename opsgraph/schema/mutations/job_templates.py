@@ -22,9 +22,14 @@ class JobStepInput:
     config: JSON | None = strawberry.field(
         default=None,
         description=(
-            "script: {script_id | content+language, params, timeout, account_id | account_alias, host_ids}; "
-            "file: {sources: [{host_id, path} | {content_b64, name}], target_path, owner, mode, timeout, "
-            "account_id | account_alias, host_ids}; approval: {message, approvers}. Ids are bk ids."
+            "script: {script_id [+ script_version_id] | content+language, params, timeout, "
+            "account_id | account_alias, host_ids | target_variable}; "
+            "file: {sources: [{host_id, path, [account_id | account_alias]} | {content_b64, name}], target_path, "
+            "owner, mode, timeout, account_id | account_alias, host_ids | target_variable}; "
+            "approval: {message, approvers}. Ids are bk ids. A stored script runs the version the template was "
+            "saved with (script_version_id, set on save when not given); target_variable names an IP variable; "
+            "source paths may be directories (ending in /) or /dir/REGEX:<expression>; target_path may hold "
+            "[FILESRCIP]."
         ),
     )
 
@@ -34,7 +39,10 @@ class CreateJobTemplateInput:
     business_id: strawberry.ID
     name: str
     steps: list[JobStepInput] = strawberry.field(description="In run order.")
-    variables: JSON | None = strawberry.field(default=None, description="Variable name → default value.")
+    variables: JSON | None = strawberry.field(
+        default=None,
+        description='Variable name → default value: text, or {"ip_list": [{"ip", "bk_cloud_id"}]} for an IP variable.',
+    )
     description: str | None = None
 
 

@@ -19,6 +19,10 @@ from opsgraph.schema.inputs import optional_pk, pk, pks
 from opsgraph.schema.types.tasks import TaskType
 
 _PROTOCOL = "The callback body: opsgraph (default) or bk_job (bk-job's callback_protocol)."
+_GROUPS = (
+    "Dynamic groups (global ids, or bk custom query ids) whose hosts are targets: resolved when the run "
+    "starts, so the run follows the CMDB as it is then."
+)
 
 
 @strawberry.input
@@ -32,6 +36,7 @@ class RunScriptInput:
     business_id: strawberry.ID
     host_ids: list[strawberry.ID] | None = None
     hosts: list[HostAddressInput] | None = strawberry.field(default=None, description="Targets by IP and cloud area.")
+    dynamic_group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_GROUPS)
     script_id: strawberry.ID | None = None
     content: str | None = None
     language: int | None = strawberry.field(default=None, description="1 shell, 2 bat, 3 perl, 4 python, 5 powershell")
@@ -44,22 +49,40 @@ class RunScriptInput:
     callback_protocol: str | None = strawberry.field(default=None, description=_PROTOCOL)
 
 
-@strawberry.input
+_SOURCE_PATH = (
+    "Absolute path on the source host: a file; a directory ending in / (copied whole, keeping modes); or "
+    "/dir/REGEX:<RE2 expression> (the files of /dir whose whole name matches, at most "
+    "OPSGRAPH_FILE_PATTERN_MAX_MATCHES)."
+)
+_TARGET_PATH = (
+    "Absolute target directory. [FILESRCIP] in it becomes the IP of the host each file came from "
+    "(0.0.0.0 for uploaded content)."
+)
+
+
+@strawberry.input(description="Content uploaded with the request, or a path on a host of the business.")
 class FileSourceInput:
     name: str | None = None
     content_base64: str | None = strawberry.field(default=None, description="Upload: the file's bytes, base64.")
     source_host_id: strawberry.ID | None = None
     source_host: HostAddressInput | None = None
-    path: str | None = strawberry.field(default=None, description="Absolute path on the source host.")
+    path: str | None = strawberry.field(default=None, description=_SOURCE_PATH)
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The account that reads the source; default: the step's account."
+    )
+    account_alias: str | None = strawberry.field(
+        default=None, description="The account that reads the source, by alias; default: the step's account."
+    )
 
 
 @strawberry.input
 class PushFileInput:
     business_id: strawberry.ID
     files: list[FileSourceInput]
-    target_path: str
+    target_path: str = strawberry.field(description=_TARGET_PATH)
     host_ids: list[strawberry.ID] | None = None
     hosts: list[HostAddressInput] | None = None
+    dynamic_group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_GROUPS)
     owner: str | None = None
     mode: int | None = strawberry.field(default=None, description="Permission bits, e.g. 420 for 0644.")
     timeout: int | None = None
@@ -77,13 +100,17 @@ class RunJobStepInput:
     bk_step_id: int = strawberry.field(description="The template step's bkStepId.")
     host_ids: list[strawberry.ID] | None = None
     hosts: list[HostAddressInput] | None = None
+    dynamic_group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_GROUPS)
     account_alias: str | None = None
     script_id: strawberry.ID | None = strawberry.field(default=None, description="Script steps: run this script.")
     content: str | None = strawberry.field(default=None, description="Script steps: run this inline content.")
     language: int | None = strawberry.field(default=None, description="With content: 1 shell … 5 powershell.")
     params: str | None = None
     timeout: int | None = None
-    target_path: str | None = strawberry.field(default=None, description="File steps: the absolute target path.")
+    target_path: str | None = strawberry.field(default=None, description="File steps: the target path. " + _TARGET_PATH)
+    files: list[FileSourceInput] | None = strawberry.field(
+        default=None, description="File steps: these sources instead of the stored ones."
+    )
 
 
 @strawberry.input
@@ -91,7 +118,14 @@ class RunJobInput:
     template_id: strawberry.ID
     host_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Override every step's targets.")
     hosts: list[HostAddressInput] | None = None
-    variables: JSON | None = None
+    dynamic_group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_GROUPS)
+    variables: JSON | None = strawberry.field(
+        default=None,
+        description=(
+            "Variable name → value. String variables take text; IP variables take "
+            '{"ip_list": [{"ip": "10.0.0.1", "bk_cloud_id": 0}]}: the targets of the steps that name them.'
+        ),
+    )
     account_alias: str | None = None
     callback_url: str | None = None
     callback_protocol: str | None = strawberry.field(default=None, description=_PROTOCOL)
@@ -124,10 +158,15 @@ def _common(input: RunScriptInput | PushFileInput) -> plans.Common:
     )
 
 
-def _targets(host_ids: list[strawberry.ID] | None, hosts: list[HostAddressInput] | None) -> plans.Targets:
+def _targets(
+    host_ids: list[strawberry.ID] | None,
+    hosts: list[HostAddressInput] | None,
+    dynamic_group_ids: list[strawberry.ID] | None = None,
+) -> plans.Targets:
     return plans.Targets(
         host_ids=pks(host_ids, "Host") if host_ids else None,
         addresses=[HostAddress(h.ip, h.bk_cloud_id) for h in hosts] if hosts else None,
+        dynamic_groups=[str(g) for g in dynamic_group_ids] if dynamic_group_ids else None,
     )
 
 
@@ -144,13 +183,17 @@ def _file_spec(item: FileSourceInput) -> plans.FileSpec:
         host_id=optional_pk(item.source_host_id, "Host"),
         address=address,
         path=item.path,
+        account_id=optional_pk(item.account_id, "Account"),
+        account_alias=item.account_alias,
     )
 
 
 def _step_override(step: RunJobStepInput) -> plans.StepOverride:
     return plans.StepOverride(
         bk_step_id=step.bk_step_id,
-        targets=_targets(step.host_ids, step.hosts) if (step.host_ids or step.hosts) else None,
+        targets=_targets(step.host_ids, step.hosts, step.dynamic_group_ids)
+        if (step.host_ids or step.hosts or step.dynamic_group_ids)
+        else None,
         account_alias=step.account_alias,
         script_id=optional_pk(step.script_id, "Script"),
         content=step.content,
@@ -158,6 +201,7 @@ def _step_override(step: RunJobStepInput) -> plans.StepOverride:
         params=step.params,
         timeout=step.timeout,
         target_path=step.target_path,
+        files=None if step.files is None else [_file_spec(f) for f in step.files],
     )
 
 
@@ -170,7 +214,7 @@ class TaskMutations:
         task = await plans.run_script(
             info.context.caller,
             common,
-            _targets(input.host_ids, input.hosts),
+            _targets(input.host_ids, input.hosts, input.dynamic_group_ids),
             script_id=optional_pk(input.script_id, "Script"),
             content=input.content,
             language=input.language,
@@ -185,7 +229,7 @@ class TaskMutations:
         task = await plans.push_file(
             info.context.caller,
             common,
-            _targets(input.host_ids, input.hosts),
+            _targets(input.host_ids, input.hosts, input.dynamic_group_ids),
             files=[_file_spec(f) for f in input.files],
             target_path=input.target_path,
             owner=input.owner,
@@ -199,7 +243,8 @@ class TaskMutations:
         variables: object = input.variables or {}
         if not isinstance(variables, dict):
             raise ValidationFailed("variables must be an object", field="variables")
-        override = _targets(input.host_ids, input.hosts) if (input.host_ids or input.hosts) else None
+        given = input.host_ids or input.hosts or input.dynamic_group_ids
+        override = _targets(input.host_ids, input.hosts, input.dynamic_group_ids) if given else None
         task = await plans.run_job(
             info.context.caller,
             pk(input.template_id, "JobTemplate"),

@@ -26,6 +26,9 @@ from opsgraph.resolvers.topology.host_search import (
 )
 from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk, pk, pks
+from opsgraph.schema.types.cmdb_events import EventSubscriptionType
+from opsgraph.schema.types.cmdb_groups import DynamicGroupType
+from opsgraph.schema.types.cmdb_instances import InstanceType
 from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptType
 from opsgraph.schema.types.node import Node
 from opsgraph.schema.types.security import ScanFileType
@@ -90,6 +93,9 @@ class SearchHostsInput:
     clauses: list[ObjectClauseInput] = strawberry.field(default_factory=list)
     ip: IpFilterInput | None = None
     page: OffsetPageInput = strawberry.field(default_factory=OffsetPageInput)
+    pattern: str | None = strawberry.field(
+        default=None, description="Case-insensitive text in the IPs, host name, OS name, SN, comment or operators."
+    )
 
 
 @strawberry.input
@@ -174,6 +180,10 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
     "JobTemplate": ("job_template", JobTemplateType.from_row, "business_id"),
     "Cron": ("cron", CronType.from_row, "business_id"),
     "ScanFile": ("scan_file", ScanFileType.from_row, "business_id"),
+    "DynamicGroup": ("dynamic_group", DynamicGroupType.from_row, "business_id"),
+    "EventSubscription": ("event_subscription", EventSubscriptionType.from_row, "business_id"),
+    # A CMDB instance outside any business (business_id null) is visible to every caller.
+    "Instance": ("cmdb_instance", InstanceType.from_row, "business_id"),
 }
 
 
@@ -184,7 +194,8 @@ async def resolve_node(info: Info, type_name: str, key: int) -> Node | None:
         return None
     loader_name, build, business_key = NODE_TYPES[type_name]
     row = await getattr(info.context.loaders, loader_name).load(key)
-    if row is None or (business_key is not None and not principal.can(row[business_key])):
+    business = None if business_key is None or row is None else row[business_key]
+    if row is None or (business is not None and not principal.can(business)):
         return None
     return build(row)
 
@@ -313,6 +324,7 @@ class TopologyQuery:
             start=input.page.start,
             limit=input.page.limit,
             sort=input.page.sort,
+            pattern=input.pattern,
         )
         info.context.loaders.prime_many(info.context.loaders.host, rows)
         return HostSearchResult(count=total, items=[HostType.from_row(r) for r in rows])

@@ -4,10 +4,15 @@ The subscriber joins the bus *before* reading the database, so an event written 
 replay and going live is seen either way; duplicates are dropped by `seq`, and a gap (a slow
 subscriber whose queue overflowed) is filled from the database. A client that reconnects with the
 last `seq` it saw misses nothing.
+
+Live events may come from another process (a worker, over the Redis relay), which can drop a
+message: after `RESYNC_SECONDS` without a live event the subscriber reads the database again, so
+a lost last event delays the end of the stream instead of hanging it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -15,12 +20,14 @@ import strawberry
 from strawberry.types import Info
 
 from opsgraph.core.events import event_bus
+from opsgraph.core.metrics import observe_lag
 from opsgraph.models.tasks import FINISHED_STATUSES, EventKind, Task, TaskEvent, TaskStatus
 from opsgraph.resolvers.tasks.control import get_task
 from opsgraph.schema.inputs import pk
 from opsgraph.schema.types.tasks import TaskEventType
 
 _REPLAY_BATCH = 1000
+RESYNC_SECONDS = 5.0
 _ENDING = {str(s) for s in FINISHED_STATUSES if s != TaskStatus.SKIPPED}
 
 
@@ -59,7 +66,15 @@ class TaskSubscription:
             if task.status in FINISHED_STATUSES and last >= task.last_seq:
                 return
             while True:
-                event = await live.get()
+                try:
+                    event = await asyncio.wait_for(live.get(), RESYNC_SECONDS)
+                except TimeoutError:
+                    for row in await _stored_after(task_pk, last):
+                        yield _event(row)
+                        last = row["seq"]
+                        if _ends_task(str(row["kind"]), row["payload"]):
+                            return
+                    continue
                 if event["seq"] <= last:
                     continue
                 if event["seq"] > last + 1:
@@ -68,6 +83,7 @@ class TaskSubscription:
                             break
                         yield _event(row)
                         last = row["seq"]
+                observe_lag(event.get("at"))
                 yield TaskEventType(seq=event["seq"], kind=event["kind"], payload=event["payload"], at=event.get("at"))
                 last = event["seq"]
                 if _ends_task(event["kind"], event["payload"]):

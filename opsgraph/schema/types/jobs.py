@@ -162,6 +162,21 @@ class JobStepType:
             config=row["config"],
         )
 
+    @strawberry.field(
+        description="A script step's pinned version (`config.script_version_id`): what runs, whatever the "
+        "script's current version is. Null for inline content."
+    )
+    async def script_version(self, info: Info) -> ScriptVersionType | None:
+        config = self.config if isinstance(self.config, dict) else {}
+        version_id = config.get("script_version_id")
+        if not isinstance(version_id, int):
+            return None
+        row = await info.context.loaders.script_version.load(version_id)
+        # The template and its script are in one business, which the caller may read to see this step.
+        if row is None or row["script_id"] != config.get("script_id"):
+            return None
+        return ScriptVersionType.from_row(row)
+
     @strawberry.field(description="The step's stored targets (`config.host_ids`) that still exist and you may see.")
     async def hosts(self, info: Info) -> list[HostType]:
         config = self.config if isinstance(self.config, dict) else {}

@@ -80,13 +80,18 @@ class TaskStepType:
     started_at: datetime | None
     finished_at: datetime | None
     bk_step_id: int | None = strawberry.field(description="The job template step it ran (bk-job step_id); else null.")
+    script_version: int | None = strawberry.field(
+        description="A script step that ran a stored script: the version number it ran; else null."
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> TaskStepType:
         config = row.get("config")
         origin = config.get("job_step_id") if isinstance(config, dict) else None
+        version = config.get("script_version") if isinstance(config, dict) else None
         return cls(
             bk_step_id=origin if isinstance(origin, int) else None,
+            script_version=version if isinstance(version, int) else None,
             id=row["id"],
             step_instance_id=row["id"],
             position=row["position"],

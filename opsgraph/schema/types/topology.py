@@ -14,11 +14,13 @@ from strawberry.types import Info
 from opsgraph.core.ids import encode_global_id
 from opsgraph.resolvers.properties import row_to_properties
 from opsgraph.schema.connection import Connection, check_first, connection_from_rows, decode_cursor
+from opsgraph.schema.types.cmdb_instances import CmdbObject
 from opsgraph.schema.types.node import Node
 
 if TYPE_CHECKING:
     from opsgraph.schema.types.agents import AgentStatusType
     from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptLanguageEnum, ScriptType
+    from opsgraph.schema.types.monitoring import MetricSeriesType
     from opsgraph.schema.types.tasks import TaskHostResultType, TaskType
 
 Row = dict[str, Any]
@@ -31,6 +33,7 @@ AccountRef = Annotated["AccountType", strawberry.lazy(_JOBS)]
 JobTemplateRef = Annotated["JobTemplateType", strawberry.lazy(_JOBS)]
 CronRef = Annotated["CronType", strawberry.lazy(_JOBS)]
 AgentStatusRef = Annotated["AgentStatusType", strawberry.lazy("opsgraph.schema.types.agents")]
+MetricSeriesRef = Annotated["MetricSeriesType", strawberry.lazy("opsgraph.schema.types.monitoring")]
 
 
 @strawberry.enum(description="Built-in modules of a business's idle pool set (bk-cmdb `default`).")
@@ -63,7 +66,7 @@ async def _newest_children(
 
 
 @strawberry.type(name="CloudArea")
-class CloudAreaType(Node):
+class CloudAreaType(Node, CmdbObject):
     bk_cloud_id: int
     name: str
 
@@ -77,7 +80,7 @@ class CloudAreaType(Node):
 
 
 @strawberry.type(name="Business")
-class BusinessType(Node):
+class BusinessType(Node, CmdbObject):
     bk_biz_id: int
     name: str
     maintainer: str
@@ -192,7 +195,7 @@ class BusinessType(Node):
 
 
 @strawberry.type(name="Set")
-class SetType(Node):
+class SetType(Node, CmdbObject):
     bk_set_id: int
     bk_biz_id: int
     name: str
@@ -241,7 +244,7 @@ class SetType(Node):
 
 
 @strawberry.type(name="Module")
-class ModuleType(Node):
+class ModuleType(Node, CmdbObject):
     bk_module_id: int
     bk_set_id: int
     bk_biz_id: int
@@ -288,7 +291,7 @@ class ModuleType(Node):
 
 
 @strawberry.type(name="Host")
-class HostType(Node):
+class HostType(Node, CmdbObject):
     bk_host_id: int
     inner_ip: str
     outer_ip: str
@@ -369,6 +372,20 @@ class HostType(Node):
 
         row = await info.context.loaders.agent_by_host.load(self.bk_host_id)
         return AgentStatusType.from_row(row, info.context.settings.agent_alive_seconds) if row else None
+
+    @strawberry.field(description="This host's metric series, e.g. names [\"system_cpu_summary.usage\"], per step s.")
+    async def metrics(
+        self,
+        info: Info,
+        names: list[str],
+        step: int = 60,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        aggregate_by: str = "avg",
+    ) -> list[MetricSeriesRef]:
+        from opsgraph.schema.types.monitoring import host_metrics
+
+        return await host_metrics(info, self.bk_host_id, names, from_, to, step, aggregate_by)
 
     @strawberry.field(description="The sets of the host's modules, each once.")
     async def sets(self, info: Info) -> list[SetType]:

@@ -10,8 +10,10 @@ search_host's language (doc 配置平台 search_host; upstream_semantics.md §1 
   (`bk_host_innerip,bk_host_outerip`), its example with `|`: either separator is accepted.
 - `page`: `{start, limit, sort}`; the doc caps `limit` at 200 (1199059 above it). `sort` is a host
   property id, `-` prefix for descending.
-- `pattern` is undocumented; an empty one is ignored, any other is refused rather than ignored
-  (ignoring a filter would return hosts the caller did not ask for).
+- `pattern` ("按表达式搜索", search by expression): bk-cmdb declares it and never reads it; here it
+  is a case-insensitive text searched in the host's IPs, name, OS name, SN, comment and operators.
+- `bk_obj_id: "object"` selects the hosts below a mainline instance by `bk_inst_id` (1110058
+  without one); see resolvers/topology/object_clauses.py.
 """
 
 from __future__ import annotations
@@ -117,10 +119,9 @@ def search_clauses(params: Params) -> tuple[list[dict[str, Any]], dict[str, list
 
 
 def search_host_variables(params: Params, principal: Principal) -> dict[str, Any]:
-    if params.get_str("pattern", ""):
-        raise ValidationFailed("pattern search is not supported; use condition and ip", field="pattern")
     clauses, _ = search_clauses(params)
     search: dict[str, Any] = {"clauses": clauses, "page": page_input(params), "ip": ip_input(params)}
+    search["pattern"] = params.get_str("pattern", "") or None
     search["businessId"] = optional_gid(params, "bk_biz_id", "biz")  # absent or 0: every visible business
     return {"input": search}
 

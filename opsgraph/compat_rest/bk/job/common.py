@@ -116,18 +116,23 @@ def script_timeout(params: Params, name: str = "script_timeout", default: int | 
     return value
 
 
+def dynamic_groups(params: Params) -> list[str] | None:
+    """`custom_query_id`: CMDB dynamic groups (bk custom query ids) whose hosts are targets too,
+    resolved by the run when it starts. None when absent."""
+    queries = params.get_list("custom_query_id", required=False)
+    if not queries:
+        return None
+    if not all(isinstance(query, str | int) and not isinstance(query, bool) for query in queries):
+        field = params.field("custom_query_id")
+        raise ValidationFailed(f"{field} must be a list of custom query ids", field=field)
+    return [str(query) for query in queries]
+
+
 def targets(params: Params) -> list[dict[str, Any]] | None:
-    """`ip_list` as GraphQL HostAddressInput values; `custom_query_id` (CMDB dynamic groups) is refused.
+    """`ip_list` as GraphQL HostAddressInput values (dynamic groups: `dynamic_groups`).
 
     None when no hosts are named, so the resolver answers "no target hosts" (bk-job 1244001).
     """
-    queries = params.get_list("custom_query_id", required=False)
-    if queries:
-        raise not_supported(
-            "custom queries are not supported yet (CMDB dynamic groups come with a later release); "
-            "name the hosts in ip_list",
-            params.field("custom_query_id"),
-        )
     items = params.get_list("ip_list", required=False)
     if not items:
         return None

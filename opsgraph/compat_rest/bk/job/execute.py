@@ -19,6 +19,7 @@ from opsgraph.compat_rest.bk.job.common import (
     base64_text,
     bk_id,
     business_id,
+    dynamic_groups,
     job_route,
     not_supported,
     script_timeout,
@@ -85,6 +86,7 @@ async def fast_execute_script(params: Params, principal: Principal, settings: Se
         "input": {
             "businessId": encode_global_id("Business", biz),
             "hosts": targets(params),
+            "dynamicGroupIds": dynamic_groups(params),
             "scriptId": None if script_id is None else encode_global_id("Script", script_id),
             "content": content,
             "language": None if content is None else script_type(params),
@@ -103,18 +105,16 @@ async def fast_execute_script(params: Params, principal: Principal, settings: Se
 @job_route("fast_push_file", summary="Copy files from hosts of the business to target hosts → the job instance")
 async def fast_push_file(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
     biz = business_id(params)
+    # `[FILESRCIP]` in the target path puts each source host's files in a directory named by its IP.
     target_path = params.get_str("file_target_path")
-    if "[FILESRCIP]" in target_path:
-        raise not_supported(
-            "the [FILESRCIP] placeholder is not supported yet; give a plain absolute path", "file_target_path"
-        )
     account = params.get_str("account")  # required by the doc, unlike fast_execute_script's
     variables = {
         "input": {
             "businessId": encode_global_id("Business", biz),
-            "files": _file_sources(params, account),
+            "files": file_sources(params),
             "targetPath": target_path,
             "hosts": targets(params),
+            "dynamicGroupIds": dynamic_groups(params),
             "accountAlias": account,
             "name": task_name(params, "API Quick Distribution File"),
             **callback(params),
@@ -123,24 +123,25 @@ async def fast_push_file(params: Params, principal: Principal, settings: Setting
     return await start("pushFile", "push_file.graphql", variables, principal, settings)
 
 
-def _file_sources(params: Params, account: str) -> list[dict[str, Any]]:
-    """`file_source[]` → one FileSourceInput per (source host, path)."""
+def file_sources(params: Params) -> list[dict[str, Any]]:
+    """`file_source[]` → one FileSourceInput per (source host, path), read with the source's own
+    `account`. Paths may be files, directories ("/dir/") or "/dir/REGEX:<expression>" patterns;
+    pushFile checks them (a refusal names `files`)."""
     sources: list[dict[str, Any]] = []
     items = params.get_list("file_source")
     if not items:
         raise ValidationFailed("file_source must name at least one source", field="file_source")
     for index, item in enumerate(items):
-        where = f"file_source[{index}]"
+        where = f"{params.field('file_source')}[{index}]"
         if not isinstance(item, dict):
             raise ValidationFailed(f"{where} must be an object {{files, account, ip_list}}", field=where)
         source = Params(item, prefix=f"{where}.")
-        source_account = source.get_str("account")
-        if source_account != account:
-            # The executor reads sources with the step's (target) account; another login would be ignored.
+        source_account = source.get_str("account")  # documented as required: who reads the sources
+        if dynamic_groups(source):
             raise not_supported(
-                f"{source.field('account')} must be the target account ({account!r}): reading sources "
-                "with another account is not supported yet",
-                source.field("account"),
+                f"{where}: source hosts from custom_query_id (dynamic groups) are not supported yet; "
+                "name them in ip_list",
+                source.field("custom_query_id"),
             )
         hosts = targets(source)
         if not hosts:
@@ -148,17 +149,12 @@ def _file_sources(params: Params, account: str) -> list[dict[str, Any]]:
                 f"{where} names no source host (ip_list)", field=f"{where}.ip_list", code="NO_TARGETS"
             )
         for path_index, path in enumerate(source.get_list("files")):
-            sources.extend(
-                {"sourceHost": host, "path": _source_path(path, f"{where}.files[{path_index}]")} for host in hosts
-            )
+            checked = _source_path(path, f"{where}.files[{path_index}]")
+            sources.extend({"sourceHost": host, "path": checked, "accountAlias": source_account} for host in hosts)
     return sources
 
 
 def _source_path(path: Any, field: str) -> str:
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValidationFailed(f"{field} must be an absolute file path", field=field)
-    if "REGEX:" in path:
-        raise not_supported(f"{field}: REGEX: patterns are not supported yet; name each file", field)
-    if path.endswith("/"):
-        raise not_supported(f"{field}: pushing whole directories is not supported yet; name each file", field)
     return path

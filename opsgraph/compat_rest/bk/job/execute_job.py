@@ -1,9 +1,13 @@
 """bk `job` execute_job: run a job template → {job_instance_name, job_instance_id}.
 
-`global_vars` set template variables by `id` or `name` (ids as get_job_detail numbers them);
-`steps`, when given, are the steps to run ("指定要执行…的步骤"), each with its documented overrides:
-targets (`ip_list`), `account`, the script (`script_id` wins over base64 `script_content`), its
-base64 `script_param`, `script_timeout`, and a file step's `file_target_path`.
+`global_vars` set template variables by `id` or `name` (ids as get_job_detail numbers them): a
+string variable takes `value`, an IP variable `ip_list` (its hosts become the targets of the steps
+that use it, looked up when the run starts, duplicates merged); `custom_query_id` there is refused
+until dynamic groups can stand for a variable's hosts. `steps`, when given, are the steps to run
+("指定要执行…的步骤"), each with its documented overrides: targets (`ip_list`, `custom_query_id`),
+`account`, the script (`script_id` wins over base64 `script_content`; an unchanged step runs the
+script version the template was saved with), its base64 `script_param`, `script_timeout`, and a file
+step's `file_target_path` (may hold `[FILESRCIP]`) and `file_source` (as fast_push_file's).
 
 Example (bkapi-client-core):
     client.job.execute_job(data={"bk_biz_id": 2, "bk_job_id": 100,
@@ -21,13 +25,14 @@ from opsgraph.compat_rest.bk.job.common import (
     base64_text,
     bk_id,
     business_id,
+    dynamic_groups,
     job_route,
     not_supported,
     required_id,
     script_timeout,
     targets,
 )
-from opsgraph.compat_rest.bk.job.execute import callback, script_type, start
+from opsgraph.compat_rest.bk.job.execute import callback, file_sources, script_type, start
 from opsgraph.compat_rest.bk.job.templates import variable_ids
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
@@ -56,26 +61,42 @@ async def execute_job(params: Params, principal: Principal, settings: Settings) 
     return await start("runJob", "run_job.graphql", {"input": run_input}, principal, settings)
 
 
-def _variables(params: Params, defaults: dict[str, Any]) -> dict[str, str]:
+def _variables(params: Params, defaults: dict[str, Any]) -> dict[str, Any]:
     by_id = variable_ids(defaults)
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for index, item in enumerate(params.get_list("global_vars", [], required=False)):
         where = f"global_vars[{index}]"
         if not isinstance(item, dict):
-            raise ValidationFailed(f"{where} must be an object {{id | name, value}}", field=where)
+            raise ValidationFailed(f"{where} must be an object {{id | name, value | ip_list}}", field=where)
         variable = Params(item, prefix=f"{where}.")
-        if variable.get_list("ip_list", required=False) or variable.get_list("custom_query_id", required=False):
-            raise not_supported(
-                f"{where}: IP-type global variables are not supported; template variables are strings", where
-            )
         # As documented, `id` is the key; `name` is used when the id is empty.
         variable_id = variable.get_int("id", required=False)
         name = by_id.get(variable_id) if variable_id is not None else variable.get_str("name", required=False)
         if name is None or name not in defaults:
             wanted = f"id {variable_id}" if variable_id is not None else repr(variable.get_str("name", ""))
             raise ValidationFailed(f"{where}: the job template has no global variable {wanted}", field=where)
-        values[name] = variable.get_str("value", "", required=False)
+        values[name] = _value(variable, where, name, is_ip=isinstance(defaults[name], dict))
     return values
+
+
+def _value(variable: Params, where: str, name: str, *, is_ip: bool) -> Any:
+    """A string variable's `value`, or an IP variable's hosts as runJob takes them."""
+    hosts_given = variable.has("ip_list") or variable.has("custom_query_id")
+    if not is_ip:
+        if hosts_given:
+            raise ValidationFailed(
+                f"{where}: {name!r} is a string variable: give value, not ip_list / custom_query_id", field=where
+            )
+        return variable.get_str("value", "", required=False)
+    if variable.get_list("custom_query_id", required=False):
+        raise not_supported(
+            f"{where}: custom_query_id (dynamic groups) in IP variables is not supported yet; use ip_list",
+            variable.field("custom_query_id"),
+        )
+    if not hosts_given:
+        raise ValidationFailed(f"{where}: {name!r} is an IP variable: give its hosts in ip_list", field=where)
+    hosts = targets(variable) or []
+    return {"ip_list": [{"ip": host["ip"], "bk_cloud_id": host["bkCloudId"]} for host in hosts]}
 
 
 def _step(params: Params, index: int, item: Any) -> dict[str, Any]:
@@ -85,8 +106,6 @@ def _step(params: Params, index: int, item: Any) -> dict[str, Any]:
     step = Params(item, prefix=f"{where}.")
     if step.get_int("db_account_id", 0, required=False):
         raise not_supported(f"{where}: SQL steps (db_account_id) are not supported", step.field("db_account_id"))
-    if step.get_list("file_source", required=False):
-        raise not_supported(f"{where}: file_source overrides are not supported yet", step.field("file_source"))
     override: dict[str, Any] = {"bkStepId": step.get_int("step_id")}
     script_id = bk_id(step, "script_id", "SCRIPT_NOT_FOUND", required=False)
     if script_id is not None:  # script_id wins over script_content, as documented
@@ -99,8 +118,8 @@ def _step(params: Params, index: int, item: Any) -> dict[str, Any]:
     override["timeout"] = script_timeout(step, default=None)  # absent: the step's stored timeout
     override["accountAlias"] = step.get_str("account", required=False) or None
     override["hosts"] = targets(step)
-    path = step.get_str("file_target_path", required=False)
-    if path and "[FILESRCIP]" in path:
-        raise not_supported("the [FILESRCIP] placeholder is not supported yet", step.field("file_target_path"))
-    override["targetPath"] = path or None
+    override["dynamicGroupIds"] = dynamic_groups(step)
+    override["targetPath"] = step.get_str("file_target_path", required=False) or None
+    if step.get_list("file_source", required=False):
+        override["files"] = file_sources(step)
     return override

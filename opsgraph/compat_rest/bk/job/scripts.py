@@ -38,13 +38,18 @@ _SQL = 6  # a documented script_type OpsGraph never has
 _DEFAULT_LENGTH = 20
 
 
+def version_name(version: dict[str, Any]) -> str:
+    """bk-job's name of a script version: "<author>.<YYYYmmddHHMMSS>"."""
+    stamp = datetime.fromisoformat(version["createdAt"]).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    return f"{version['createdBy']}.{stamp}"
+
+
 def script_row(script: dict[str, Any], *, with_content: bool) -> dict[str, Any]:
     current = script["currentVersion"]
-    stamp = datetime.fromisoformat(current["createdAt"]).astimezone(UTC).strftime("%Y%m%d%H%M%S")
     row = {
         "id": script["bkScriptId"],
         "name": script["name"],
-        "version": f"{current['createdBy']}.{stamp}",
+        "version": version_name(current),
         "tag": f"v{current['version']}",
         "type": LANGUAGE_TYPES[script["language"]],
         "creator": script["createdBy"],

@@ -7,7 +7,7 @@ Job/step status (callback_protocol, get_job_instance_status/log, get_step_instan
 Host status (`ip_status`, `step_ip_status`): 1 agent abnormal, 5 waiting, 7 running, 9 success,
 11 failed, 12 dispatch failed, 13 timeout, 101 script failed, 102 script timeout, 103 script
 terminated, 104 non-zero exit, 202 file transfer failed, 203 source missing, 311 account missing,
-399 execution error, 403 terminate succeeded.
+321 file over the limit, 399 execution error, 403 terminate succeeded.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ _HOST_FAILURE = {
     "NON_ZERO_EXIT": 104,
     "FILE_MISSING": 203,
     "FILE_TRANSFER_FAILED": 202,
+    # A source bringing more files (REGEX: matches, a directory's entries) or bytes than allowed.
+    "FILE_LIMIT_EXCEEDED": 321,
     "CANCELLED": 403,
     "INTERRUPTED": 399,
     "PROTOCOL_ERROR": 399,

@@ -1,7 +1,10 @@
 """bk `job` job templates: get_job_list and get_job_detail.
 
-Template variables are strings (bk-job global variable type 1); their bk `id` is their 1-based
-position in name order, which is stable and what execute_job's `global_vars[].id` takes. Every
+Template variables are strings (bk-job global variable type 1, category 1) or IP variables (type 2,
+category 3: `ip_list`, and `step_ids` — the steps that target their hosts); their bk `id` is their
+1-based position in name order, which is stable and what execute_job's `global_vars[].id` takes.
+A script step shows the version it runs (the one the template was saved with): its content, and
+`script_version_id` / `script_version` as bk-job v3 names them. Every
 template is tag 1 (uncategorised): OpsGraph has no template tags. OpsGraph does not record who
 last changed a template (its audit log does), so `last_modify_user` is the creator.
 
@@ -26,7 +29,7 @@ from opsgraph.compat_rest.bk.job.common import (
     required_id,
     within,
 )
-from opsgraph.compat_rest.bk.job.scripts import LANGUAGE_TYPES, fetch_script
+from opsgraph.compat_rest.bk.job.scripts import LANGUAGE_TYPES, fetch_script, version_name
 from opsgraph.compat_rest.bk.job.status import step_type
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.execute import load_operation, run_operation
@@ -36,6 +39,7 @@ from opsgraph.core.settings import Settings
 
 TAG_UNCATEGORISED = "1"
 _STRING_VARIABLE, _CLOUD_PARAMETER = 1, 1  # global variable type 1 (string), category 1
+_IP_VARIABLE, _IP_CATEGORY = 2, 3  # global variable type 2 (IP), category 3
 
 
 def variable_ids(variables: dict[str, Any]) -> dict[int, str]:
@@ -102,17 +106,32 @@ async def get_job_detail(params: Params, principal: Principal, settings: Setting
         "tag_id": TAG_UNCATEGORISED,
         "step_num": len(template["steps"]),
         "global_vars": [
-            {
-                "type": _STRING_VARIABLE,
-                "id": variable_id,
-                "category": _CLOUD_PARAMETER,
-                "name": name,
-                "value": str(template["variables"][name]),
-                "description": "",
-            }
+            _global_var(variable_id, name, template["variables"][name], template["steps"])
             for variable_id, name in variable_ids(template["variables"]).items()
         ],
         "steps": [await details.step(step) for step in template["steps"]],
+    }
+
+
+def _global_var(variable_id: int, name: str, value: Any, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {
+            "type": _STRING_VARIABLE,
+            "id": variable_id,
+            "category": _CLOUD_PARAMETER,
+            "name": name,
+            "value": str(value),
+            "description": "",
+        }
+    return {
+        "type": _IP_VARIABLE,
+        "id": variable_id,
+        "category": _IP_CATEGORY,
+        "name": name,
+        "ip_list": list(value.get("ip_list") or []),
+        "custom_query_id": [],
+        "step_ids": [s["bkStepId"] for s in steps if s["config"].get("target_variable") == name],
+        "description": "",
     }
 
 
@@ -143,28 +162,45 @@ class _StepDetails:
             "last_modify_time": bk_time(self.template["updatedAt"], offset=True),
             "account": self._alias(config),
             "db_account_id": 0,
-            "ip_list": [{"bk_cloud_id": h["bkCloudId"], "ip": h["innerIp"]} for h in step["hosts"]],
+            "ip_list": self._ip_list(step),
             "custom_query_id": [],
         }
         if step["kind"] == "SCRIPT":
-            return {**common, **await self._script(config)}
+            return {**common, **await self._script(config, step["scriptVersion"])}
         if step["kind"] == "FILE":
             return {**common, **await self._file(config)}
         return common
 
-    def _alias(self, config: dict[str, Any]) -> str:
-        """The account the step logs in with; none stored means the business's default at run time."""
+    def _alias(self, config: dict[str, Any], default: str | None = None) -> str:
+        """The account the step (or a source) logs in with; none stored means the step's account,
+        and for the step the business's default at run time."""
         if "account_id" in config:
             return str(self.aliases.get(config["account_id"], ""))
-        return str(config.get("account_alias") or self.default_alias)
+        return str(config.get("account_alias") or (default if default is not None else self.default_alias))
 
-    async def _script(self, config: dict[str, Any]) -> dict[str, Any]:
+    def _ip_list(self, step: dict[str, Any]) -> list[dict[str, Any]]:
+        """The step's stored targets, or the default hosts of the IP variable it targets."""
+        variable = step["config"].get("target_variable")
+        if variable is not None:
+            value = self.template["variables"].get(variable)
+            return list(value.get("ip_list") or []) if isinstance(value, dict) else []
+        return [{"bk_cloud_id": h["bkCloudId"], "ip": h["innerIp"]} for h in step["hosts"]]
+
+    async def _script(self, config: dict[str, Any], pinned: dict[str, Any] | None) -> dict[str, Any]:
         script_id = config.get("script_id")
         content, language = config.get("content", ""), config.get("language", 1)
+        versions: dict[str, Any] = {}
         if script_id is not None:
             script = await fetch_script(script_id, self.principal, self.settings)
             if script is not None:
-                content, language = script["currentVersion"]["content"], LANGUAGE_TYPES[script["language"]]
+                # The version the step runs: its pin, or (saved before pins existed) the current one.
+                version = pinned or script["currentVersion"]
+                content, language = version["content"], LANGUAGE_TYPES[script["language"]]
+                if pinned is not None:
+                    versions = {
+                        "script_version_id": pinned["bkScriptVersionId"],
+                        "script_version": version_name(pinned),
+                    }
         return {
             "script_id": script_id or 0,
             "script_type": language,
@@ -172,25 +208,26 @@ class _StepDetails:
             "script_param": config.get("params", ""),
             "script_timeout": config.get("timeout"),
             "is_param_sensitive": 0,
+            **versions,
         }
 
     async def _file(self, config: dict[str, Any]) -> dict[str, Any]:
         account = self._alias(config)
-        by_host: dict[int, list[str]] = {}
+        by_host: dict[tuple[int, str], list[str]] = {}  # (host, the account reading it) → paths
         uploaded: list[str] = []
         for source in config.get("sources", []):
             if "host_id" in source:
-                by_host.setdefault(source["host_id"], []).append(source["path"])
+                by_host.setdefault((source["host_id"], self._alias(source, account)), []).append(source["path"])
             else:
                 uploaded.append(source["name"])
         file_source = []
         document = load_operation(__name__, "host_address.graphql")
-        for host_id, paths in by_host.items():
+        for (host_id, source_account), paths in by_host.items():
             host = (
                 await run_operation(document, {"id": encode_global_id("Host", host_id)}, self.principal, self.settings)
             )["node"]
             ip_list = [{"bk_cloud_id": host["bkCloudId"], "ip": host["innerIp"]}] if host else []
-            file_source.append({"files": paths, "account": account, "ip_list": ip_list, "custom_query_id": []})
+            file_source.append({"files": paths, "account": source_account, "ip_list": ip_list, "custom_query_id": []})
         if uploaded:
             # Content uploaded with the template has no source host; bk-job's shape can only name it.
             file_source.append({"files": uploaded, "account": account, "ip_list": [], "custom_query_id": []})

@@ -1,0 +1,1 @@
+"""BlueKing standard ops (`sops`) endpoints: templates, tasks and their nodes, periodic tasks."""

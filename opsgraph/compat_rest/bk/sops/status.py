@@ -1,0 +1,172 @@
+"""bk `sops` task reads: get_task_status, get_task_detail, get_task_node_detail.
+
+As upstream shows them:
+- the status tree lists only nodes that have started, keyed by the run's node ids, a subprocess's
+  nodes nested in its `children`; a run that has not started is `{"state": "CREATED", …}`;
+- derived states: a RUNNING pipeline (root or subprocess) with a FAILED child is FAILED, with a
+  SUSPENDED child NODE_SUSPENDED; a pause node waiting for its callback is plain RUNNING;
+- the root's `id` is the run's pipeline id, not the task id; its `name` is the task's name;
+- times are "YYYY-MM-DD HH:MM:SS +0000" (UTC) in the status tree and the node detail, and without the
+  offset in get_task_detail, as in the documented examples.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from opsgraph.compat_rest.bk.params import Params
+from opsgraph.compat_rest.bk.sops.common import elapsed, load_run, sops_route, sops_time
+from opsgraph.core.auth.principal import Principal
+from opsgraph.core.errors import NotFound, ValidationFailed
+from opsgraph.core.settings import Settings
+from opsgraph.executors.pipeline.context import task_url
+
+CREATED_STATUS: dict[str, Any] = {
+    "start_time": None,
+    "state": "CREATED",
+    "retry": 0,
+    "skip": 0,
+    "finish_time": None,
+    "elapsed_time": 0,
+    "children": {},
+}
+
+
+def _entry(node: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": node["nodeId"],
+        "name": node["name"],
+        "state": node["displayState"],
+        "retry": node["retry"],
+        "skip": node["skip"],
+        "loop": node["loop"],
+        "version": node["version"],
+        "error_ignored": node["errorIgnored"],
+        "error_ignorable": node["errorIgnored"],
+        "start_time": sops_time(node["startedAt"]),
+        "finish_time": sops_time(node["finishedAt"]),
+        "elapsed_time": elapsed(node["startedAt"], node["finishedAt"]),
+        "children": {},
+    }
+
+
+@sops_route("get_task_status", summary="The status tree of a task (nodes that have started)")
+async def get_task_status(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
+    _, run = await load_run(params, principal, settings, "task_status.graphql", __name__)
+    if not run["isStarted"] or run["state"] == "CREATED":
+        return dict(CREATED_STATUS)
+    task = run["task"]
+    entries = {node["nodeId"]: _entry(node) for node in run["nodes"]}
+    for node in run["nodes"]:
+        parent = entries.get(node["parentId"] or "")
+        if parent is not None:
+            parent["children"][node["nodeId"]] = entries[node["nodeId"]]
+    finished = run["state"] in ("FINISHED", "REVOKED")
+    root = {
+        "id": (run["pipelineTree"] or {}).get("id", ""),
+        "name": task["name"],
+        "state": run["displayState"],
+        "retry": 0,
+        "skip": False,
+        "loop": 1,
+        "version": "",
+        "start_time": sops_time(task["startedAt"]),
+        "finish_time": sops_time(task["finishedAt"]) if finished else "",
+        "elapsed_time": elapsed(task["startedAt"], task["finishedAt"] if finished else None),
+        "children": {n["nodeId"]: entries[n["nodeId"]] for n in run["nodes"] if not n["parentId"]},
+    }
+    subprocess = params.get_str("subprocess_id", required=False)
+    if subprocess:
+        root = entries.get(subprocess) or dict(CREATED_STATUS)  # a subprocess that has not run: CREATED
+    if params.get_bool("with_ex_data", False, required=False) and root["state"] == "FAILED":
+        root["ex_data"] = {n["nodeId"]: n["exData"] for n in run["nodes"] if n["state"] == "FAILED"}
+    return root
+
+
+@sops_route("get_task_detail", summary="A task's constants, outputs and tree")
+async def get_task_detail(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
+    biz, run = await load_run(params, principal, settings, "task_detail.graphql", __name__)
+    task = run["task"]
+    tree = run["pipelineTree"] or {}
+    number = int(params.get_int("task_id"))
+    return {
+        "id": number,
+        "name": task["name"],
+        "business_id": biz,
+        "business_name": (task["business"] or {}).get("name", ""),
+        "project_id": biz,
+        "template_id": (run["template"] or {}).get("bkTemplateId"),
+        "create_time": sops_time(task["createdAt"], offset=False),
+        "create_method": run["createMethod"],
+        "start_time": sops_time(task["startedAt"], offset=False),
+        "finish_time": sops_time(task["finishedAt"], offset=False),
+        "elapsed_time": elapsed(task["startedAt"], task["finishedAt"]),
+        "creator": task["creator"],
+        "executor": run["executor"],
+        "constants": tree.get("constants") or {},
+        "outputs": [{**item, "preset": False} for item in run["outputs"]],
+        "ex_data": task["error"],
+        "task_url": task_url(settings.public_url, biz, number),
+        "pipeline_tree": tree,
+    }
+
+
+@sops_route("get_task_node_detail", summary="One node's inputs, outputs, state and histories")
+async def get_task_node_detail(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
+    node_id = params.get_str("node_id")
+    stack = _subprocess_stack(params)
+    _, run = await load_run(params, principal, settings, "node_detail.graphql", __name__)
+    nodes = {node["nodeId"]: node for node in run["nodes"]}
+    node = nodes.get(node_id)
+    if node is None or (stack and node["parentId"] != stack[-1]):
+        raise NotFound(
+            f"task[{params.get('task_id')}] does not have node[{node_id}]", field="node_id", code="NODE_NOT_FOUND"
+        )
+    return {
+        "id": node_id,
+        "name": node["name"],
+        "state": node["displayState"],
+        "skip": node["skip"],
+        "retry": node["retry"],
+        "loop": node["loop"],
+        "version": node["version"],
+        "error_ignorable": node["errorIgnored"],
+        "start_time": sops_time(node["startedAt"]),
+        "finish_time": sops_time(node["finishedAt"]),
+        "elapsed_time": elapsed(node["startedAt"], node["finishedAt"]),
+        "inputs": node["inputs"],
+        "outputs": node["outputList"],
+        "ex_data": node["exData"] or None,
+        "histories": [_history(entry) for entry in node["histories"]],
+        "children": {},
+    }
+
+
+def _subprocess_stack(params: Params) -> list[str]:
+    raw = params.get("subprocess_stack")
+    if raw in (None, ""):
+        return []
+    try:
+        stack = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as exc:
+        raise ValidationFailed("subprocess_stack is not a valid array json", field="subprocess_stack") from exc
+    if not isinstance(stack, list) or not all(isinstance(item, str) for item in stack):
+        raise ValidationFailed("subprocess_stack is not a valid array json", field="subprocess_stack")
+    return stack
+
+
+def _history(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "start_time": sops_time(entry.get("start_time")),
+        "finish_time": sops_time(entry.get("finish_time")),
+        "elapsed_time": entry.get("elapsed_time", 0),
+        "state": entry.get("state"),
+        "skip": entry.get("skip", False),
+        "retry": entry.get("retry", 0),
+        "loop": entry.get("loop", 1),
+        "inputs": entry.get("inputs") or {},
+        "outputs": entry.get("outputs") or {},
+        "ex_data": entry.get("ex_data") or "",
+        "histories": [],
+    }

@@ -1,0 +1,1 @@
+"""OpenC3 `/api/connector` endpoints: one module per resource group, with its stored operations."""

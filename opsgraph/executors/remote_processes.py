@@ -1,0 +1,120 @@
+"""Remote commands left running by a process that died: find them again and stop them.
+
+The runner records each host command's process group (`RemoteProcess`) before letting the command
+start (see `SshSession.on_started`). Recovery after a restart, and the supervisor taking over a
+dead worker's task, call `stop_interrupted_commands`: for every host still RUNNING it reconnects
+with the step's own login, checks that the recorded process group still carries the command's
+token (so a reused number is never killed), kills it (TERM, then KILL) and says what it did. Only
+then are those hosts declared INTERRUPTED, so a retry never runs a script twice at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+
+from opsgraph.core.settings import Settings
+from opsgraph.executors.host_keys import DatabaseHostKeyStore
+from opsgraph.executors.sessions import SessionPool
+from opsgraph.executors.ssh import SshFailure, SshTarget
+from opsgraph.models.remote_processes import RemoteProcess
+from opsgraph.models.tasks import TaskHostResult, TaskStatus, TaskStep
+
+log = logging.getLogger("opsgraph.remote_processes")
+_PARALLEL = 50
+_KILL_TIMEOUT = 20.0
+
+
+def kill_script(pgid: int, token: str) -> str:
+    """Kill process group `pgid` if one of its processes carries OPSGRAPH_RUN=`token`; prints the outcome.
+
+    The group is read from /proc/<pid>/stat after the command name (which may hold spaces)."""
+    return (
+        f"g={int(pgid)}; t={shlex.quote(token)}; hit=0; "
+        "for d in /proc/[0-9]*; do "
+        's=$(cat "$d/stat" 2>/dev/null) || continue; s=${s##*) }; set -- $s; '
+        '[ "$3" = "$g" ] || continue; '
+        "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qx \"OPSGRAPH_RUN=$t\"; then hit=1; break; fi; "
+        "done; "
+        "[ $hit = 1 ] || { echo gone; exit 0; }; "
+        "kill -TERM -$g 2>/dev/null; i=0; "
+        "while [ $i -lt 20 ] && kill -0 -$g 2>/dev/null; do sleep 0.1; i=$((i+1)); done; "
+        "kill -KILL -$g 2>/dev/null; echo killed"
+    )
+
+
+async def record_start(result: TaskHostResult, target: SshTarget, pgid: int | None, token: str, holder: str) -> None:
+    if pgid is None or pgid <= 1:
+        return  # nothing we could kill safely later; the host is still recorded RUNNING
+    await RemoteProcess.create(
+        task_id=result.task_id,
+        step_id=result.step_id,
+        result_id=result.id,
+        address=target.address,
+        port=target.port,
+        pgid=pgid,
+        token=token,
+        holder=holder[:191],
+    )
+
+
+async def forget_task(task_id: int) -> None:
+    await RemoteProcess.filter(task_id=task_id).delete()
+
+
+async def stop_interrupted_commands(task_id: int, settings: Settings) -> dict[int, str]:
+    """For each host of `task_id` still RUNNING with a recorded command: what was done about it
+    (result id → a sentence for the host's error)."""
+    from opsgraph.core.events import event_bus
+    from opsgraph.executors.runner import TaskRunner
+
+    running = await TaskHostResult.filter(task_id=task_id, status=TaskStatus.RUNNING)
+    if not running:
+        return {}
+    by_result = {
+        row.result_id: row
+        for row in await RemoteProcess.filter(task_id=task_id, result_id__in=[r.id for r in running]).order_by("id")
+    }
+    if not by_result:
+        return {}
+    keys = DatabaseHostKeyStore(strict=settings.ssh_strict_host_keys)
+    runner = TaskRunner(settings, event_bus, keys)  # for the logins only
+    pool = SessionPool(keys, connect_timeout=settings.ssh_connect_timeout)
+    targets: dict[int, SshTarget] = {}
+    steps = {s.id: s for s in await TaskStep.filter(id__in={r.step_id for r in running})}
+    for step_id, step in steps.items():
+        targets.update(await runner.targets_for(step, [r for r in running if r.step_id == step_id]))
+    slots = asyncio.Semaphore(_PARALLEL)
+    notes: dict[int, str] = {}
+
+    async def stop(result_id: int, process: RemoteProcess) -> None:
+        target = targets.get(result_id)
+        if target is None:
+            notes[result_id] = "its command may still be running: no login left to reach the host and stop it"
+            return
+        async with slots:
+            notes[result_id] = await _kill(pool, target, process)
+
+    try:
+        await asyncio.gather(*(stop(rid, process) for rid, process in by_result.items()))
+    finally:
+        await pool.close()
+    return notes
+
+
+async def _kill(pool: SessionPool, target: SshTarget, process: RemoteProcess) -> str:
+    lines: list[str] = []
+
+    async def collect(stream: str, line: str) -> None:
+        lines.append(line)
+
+    try:
+        session = await pool.session(target)
+        await session.run(kill_script(process.pgid, process.token), on_output=collect, timeout=_KILL_TIMEOUT)
+    except SshFailure as exc:
+        log.warning("cannot stop process group %s on %s: %s", process.pgid, target.where, exc.message)
+        return f"its command may still be running: the host could not be reached to stop it ({exc.message})"
+    if "killed" in lines:
+        return f"its command (process group {process.pgid}) was still running and has been killed"
+    return "its command had already ended"

@@ -1,0 +1,170 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from opsgraph.models.tickets import CallbackStatus, NodeStatus, StateType, TicketStatus
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('opsgraph', '0007_cmdb_groups_privileges_events')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='ServiceCatalog',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=128)),
+                ('desc', fields.CharField(default='', max_length=1024)),
+                ('parent', fields.ForeignKeyField('opsgraph.ServiceCatalog', source_field='parent_id', null=True, db_constraint=True, to_field='id', related_name='children', on_delete=OnDelete.RESTRICT)),
+                ('level', fields.SmallIntField(default=0)),
+                ('created_by', fields.CharField(default='', max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'itsm_catalog', 'app': 'opsgraph', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Service',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('catalog', fields.ForeignKeyField('opsgraph.ServiceCatalog', source_field='catalog_id', db_constraint=True, to_field='id', related_name='services', on_delete=OnDelete.RESTRICT)),
+                ('key', fields.CharField(null=True, unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=256)),
+                ('desc', fields.CharField(default='', max_length=1024)),
+                ('service_type', fields.CharField(default='request', max_length=32)),
+                ('revocable', fields.BooleanField(default=True)),
+                ('is_builtin', fields.BooleanField(default=False)),
+                ('enabled', fields.BooleanField(default=True)),
+                ('workflow_id', fields.IntField(default=0)),
+                ('created_by', fields.CharField(default='', max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'itsm_service', 'app': 'opsgraph', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Workflow',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('service', fields.ForeignKeyField('opsgraph.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='workflows', on_delete=OnDelete.CASCADE)),
+                ('version', fields.IntField()),
+                ('definition', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_by', fields.CharField(default='', max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'itsm_workflow', 'app': 'opsgraph', 'unique_together': (('service', 'version'),), 'pk_attr': 'id', 'table_description': "One immutable version of a service's flow: {fields, states, transitions} (resolvers.tickets.workflows)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Ticket',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sn', fields.CharField(unique=True, max_length=64)),
+                ('title', fields.CharField(max_length=256)),
+                ('service', fields.ForeignKeyField('opsgraph.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='tickets', on_delete=OnDelete.RESTRICT)),
+                ('flow', fields.ForeignKeyField('opsgraph.Workflow', source_field='flow_id', db_constraint=True, to_field='id', related_name='tickets', on_delete=OnDelete.RESTRICT)),
+                ('business', fields.ForeignKeyField('opsgraph.Business', source_field='business_id', null=True, db_constraint=True, to_field='id', related_name='tickets', on_delete=OnDelete.SET_NULL)),
+                ('creator', fields.CharField(db_index=True, max_length=128)),
+                ('app_code', fields.CharField(default='', max_length=128)),
+                ('current_status', fields.CharEnumField(default=TicketStatus.RUNNING, db_index=True, description='RUNNING: RUNNING\nSUSPENDED: SUSPENDED\nFINISHED: FINISHED\nTERMINATED: TERMINATED\nREVOKED: REVOKED', enum_type=TicketStatus, max_length=16)),
+                ('values', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('state_processors', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('approve_result', fields.BooleanField(null=True)),
+                ('end_reason', fields.CharField(default='', max_length=1024)),
+                ('callback_url', fields.CharField(default='', max_length=1024)),
+                ('origin_kind', fields.CharField(default='', db_index=True, max_length=32)),
+                ('origin_task_id', fields.IntField(null=True)),
+                ('origin_ref', fields.CharField(default='', max_length=128)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decision_acknowledged', fields.BooleanField(default=False)),
+                ('updated_by', fields.CharField(default='', max_length=128)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('end_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'itsm_ticket', 'app': 'opsgraph', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TicketCallback',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('ticket', fields.ForeignKeyField('opsgraph.Ticket', source_field='ticket_id', db_constraint=True, to_field='id', related_name='callbacks', on_delete=OnDelete.CASCADE)),
+                ('url', fields.CharField(max_length=1024)),
+                ('body', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('app_code', fields.CharField(default='', max_length=128)),
+                ('status', fields.CharEnumField(default=CallbackStatus.PENDING, db_index=True, description='PENDING: PENDING\nDELIVERED: DELIVERED\nFAILED: FAILED', enum_type=CallbackStatus, max_length=16)),
+                ('attempts', fields.SmallIntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(default='', max_length=1024)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'itsm_ticket_callback', 'app': 'opsgraph', 'pk_attr': 'id', 'table_description': 'Outbox row: one `approval_result` POST to deliver, retried until delivered or given up.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TicketLog',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('ticket', fields.ForeignKeyField('opsgraph.Ticket', source_field='ticket_id', db_constraint=True, to_field='id', related_name='logs', on_delete=OnDelete.CASCADE)),
+                ('operator', fields.CharField(max_length=128)),
+                ('action', fields.CharField(max_length=32)),
+                ('message', fields.CharField(max_length=1024)),
+                ('source', fields.CharField(default='API', max_length=16)),
+                ('state_id', fields.IntField(null=True)),
+                ('operate_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'itsm_ticket_log', 'app': 'opsgraph', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TicketNode',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('ticket', fields.ForeignKeyField('opsgraph.Ticket', source_field='ticket_id', db_constraint=True, to_field='id', related_name='nodes', on_delete=OnDelete.CASCADE)),
+                ('state_id', fields.IntField()),
+                ('name', fields.CharField(max_length=256)),
+                ('type', fields.CharEnumField(description='START: START\nNORMAL: NORMAL\nAPPROVAL: APPROVAL\nSIGN: SIGN\nEND: END', enum_type=StateType, max_length=16)),
+                ('status', fields.CharEnumField(default=NodeStatus.RUNNING, description='WAIT: WAIT\nRUNNING: RUNNING\nFINISHED: FINISHED\nTERMINATED: TERMINATED\nFAILED: FAILED', enum_type=NodeStatus, max_length=16)),
+                ('processors_type', fields.CharField(default='PERSON', max_length=16)),
+                ('processors', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('values', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('approve_result', fields.BooleanField(null=True)),
+                ('operator', fields.CharField(default='', max_length=128)),
+                ('comment', fields.CharField(default='', max_length=1024)),
+                ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'itsm_ticket_node', 'app': 'opsgraph', 'unique_together': (('ticket', 'state_id'),), 'pk_attr': 'id', 'table_description': 'A state the ticket reached. `processors` are resolved when the node starts (usernames), or'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TicketProcessor',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('ticket', fields.ForeignKeyField('opsgraph.Ticket', source_field='ticket_id', db_constraint=True, to_field='id', related_name='processor_rows', on_delete=OnDelete.CASCADE)),
+                ('username', fields.CharField(db_index=True, max_length=128)),
+            ],
+            options={'table': 'itsm_ticket_processor', 'app': 'opsgraph', 'unique_together': (('ticket', 'username'),), 'pk_attr': 'id', 'table_description': 'A person named as a processor of some node of the ticket: they may see it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TicketSignature',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('node', fields.ForeignKeyField('opsgraph.TicketNode', source_field='node_id', db_constraint=True, to_field='id', related_name='signatures', on_delete=OnDelete.CASCADE)),
+                ('processor', fields.CharField(max_length=128)),
+                ('approved', fields.BooleanField()),
+                ('comment', fields.CharField(default='', max_length=1024)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'itsm_ticket_signature', 'app': 'opsgraph', 'unique_together': (('node', 'processor'),), 'pk_attr': 'id', 'table_description': "One processor's opinion on an APPROVAL or SIGN node."},
+            bases=['Model'],
+        ),
+    ]

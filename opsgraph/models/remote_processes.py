@@ -1,0 +1,28 @@
+"""Remote commands started on hosts: where they run, their process group and the token they carry.
+
+A row is written (and committed) after the remote shell reported its process group and before the
+command itself is let go, so a process that dies at any point leaves enough behind for recovery or
+a lease takeover to reconnect and kill exactly that process group (the token, exported into the
+command's environment, proves a process group is still ours and not a reused number).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class RemoteProcess(Model):
+    id = fields.BigIntField(primary_key=True)
+    task_id = fields.IntField(db_index=True)
+    step_id = fields.IntField()
+    result_id = fields.IntField(db_index=True)  # the TaskHostResult whose command this is
+    address = fields.CharField(max_length=128)
+    port = fields.IntField(default=22)
+    pgid = fields.IntField()
+    token = fields.CharField(max_length=64)
+    holder = fields.CharField(max_length=191, default="")  # the process that started it
+    started_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "remote_process"

@@ -1,0 +1,1 @@
+"""CMDB change events: the emitter other resolvers call, and event subscriptions."""

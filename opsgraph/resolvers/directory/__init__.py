@@ -1,0 +1,1 @@
+"""The user directory (BlueKing user objects) and what apps tell about themselves (bk_paas)."""

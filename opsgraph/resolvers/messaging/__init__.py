@@ -1,0 +1,1 @@
+"""Messages (cmsi): sending through the outbox, the records, the channels."""

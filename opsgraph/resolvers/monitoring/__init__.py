@@ -1,0 +1,1 @@
+"""Monitoring: metrics, query_data, alarm strategies, alarms, shields, uptime checks, collectors."""

@@ -1,0 +1,1 @@
+"""Pipelines (bk-sops): templates, runs and their operations, periodic tasks."""

@@ -1,0 +1,1 @@
+"""User groups, their privileges, role privileges, and enforcing them (`enforce.authorize`)."""

@@ -1,0 +1,1 @@
+"""ITSM tickets: catalogs, services and workflows, tickets and their operations, approvals."""

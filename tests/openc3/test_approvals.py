@@ -1,0 +1,92 @@
+"""An approval step of an OpenC3 job is an ITSM ticket; its approver decides it on the no-login
+mobile path by uuid (unguessable, single-use), and the job carries on on real hosts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.compat.job_support import JobEstate, job_estate
+from tests.executors.conftest import SshdPoolFactory
+from tests.openc3.support import C3Client, user_with_role, wait_status, wait_task
+from tests.openc3.test_jobs_on_hosts import cmd_step
+from tests.support.server import GraphQLClient, Server
+from tests.support.sshd import SshUser
+
+
+@pytest.fixture
+def estate(gql: GraphQLClient, sshd_pool: SshdPoolFactory, ssh_user: SshUser, unique: str) -> JobEstate:
+    return job_estate(gql, f"c3appr{unique}", sshd_pool(1), ssh_user, alias="ops")
+
+
+def approval_step(approver: str) -> dict[str, str]:
+    return {
+        "plugin_type": "approval",
+        "name": "go?",
+        "cont": "deploy to prod",
+        "approver": approver,
+        "deployenv": "always",
+        "action": "always",
+        "batches": "always",
+        "everyone": "off",
+    }
+
+
+def test_an_approval_step_is_approved_without_login(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+) -> None:
+    name = f"boss{unique}"
+    boss = user_with_role(server, gql, name, estate.business, "viewer")
+    tree = estate.biz
+    job = c3.envelope(
+        "POST",
+        f"/api/job/jobs/{tree}",
+        json={
+            "name": "gated",
+            "data": [approval_step(name), cmd_step("after", estate.ips[0], "echo approved-run")],
+        },
+    )["uuid"]
+    run = c3.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job})["uuid"]
+    wait_status(c3, tree, run, "waiting")
+    mine = [row for row in boss.ok("GET", "/api/job/approval") if row["taskuuid"] == run]
+    assert len(mine) == 1, mine
+    assert (mine[0]["opinion"], mine[0]["status"], mine[0]["cont"]) == ("unconfirmed", "wait", "deploy to prod")
+    uuid = mine[0]["uuid"]
+    assert uuid.isalnum()
+    phone = C3Client(server.url)  # the mobile page: no cookie at all
+    assert phone.ok("GET", f"/api/job/approval/control/{uuid}")[0]["user"] == name
+    assert "no such approval" in phone.refused(
+        "POST", "/api/job/approval/control", json={"uuid": uuid[:-1] + "0", "opinion": "agree"}
+    )
+    assert "check format fail opinion" in phone.refused(
+        "POST", "/api/job/approval/control", json={"uuid": uuid, "opinion": "ok"}
+    )
+    assert phone.ok("POST", "/api/job/approval/control", json={"uuid": uuid, "opinion": "agree"}) == 1
+    assert wait_task(c3, tree, run)["status"] == "success"
+    assert phone.ok("GET", f"/api/job/approval/control/status/{uuid}")["opinion"] == "agree"
+    assert "already been decided" in phone.refused(
+        "POST", "/api/job/approval/control", json={"uuid": uuid, "opinion": "refuse"}
+    )
+    assert [s["status"] for s in c3.ok("GET", f"/api/job/subtask/{tree}/{run}")] == ["success", "success"]
+
+
+def test_a_refusal_ends_the_task_as_refused(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+) -> None:
+    name = f"nay{unique}"
+    approver = user_with_role(server, gql, name, estate.business, "viewer")
+    tree = estate.biz
+    run = c3.ok("POST", f"/api/job/task/{tree}/plugin_approval", json={**approval_step(name), "name": "one-off"})[
+        "uuid"
+    ]
+    wait_status(c3, tree, run, "waiting")
+    uuid = next(row["uuid"] for row in approver.ok("GET", "/api/job/approval") if row["taskuuid"] == run)
+    # A logged-in caller may decide only its own approvals (a superuser any, as an override).
+    other = user_with_role(server, gql, f"other{unique}", estate.business, "maintainer")
+    assert other.refused("POST", "/api/job/approval", json={"uuid": uuid, "opinion": "agree"}).startswith(
+        "Unauthorized"
+    )
+    assert (
+        approver.ok("POST", "/api/job/approval", json={"uuid": uuid, "opinion": "refuse", "remarks": "not today"}) == 1
+    )
+    assert wait_task(c3, tree, run)["status"] == "refuse"
+    assert approver.ok("GET", f"/api/job/approval/{uuid}")["remarks"] == "not today"

@@ -1,0 +1,38 @@
+"""Helpers of the scale-out tests: an estate on the loopback sshd, reading the database directly
+(counts that no API should be trusted to report about itself), and events followed over a server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+
+from tests.executors.support import SshEstate, login, ssh_estate
+from tests.support.server import ADMIN_PASSWORD, GraphQLClient, Server
+from tests.support.sshd import SshdPool, SshUser
+
+
+def admin(server: Server) -> GraphQLClient:
+    return login(server.url, "admin", ADMIN_PASSWORD)
+
+
+def estate(gql: GraphQLClient, name: str, pool: SshdPool, user: SshUser, count: int | None = None) -> SshEstate:
+    return ssh_estate(gql, name, pool, user, count=count)
+
+
+def sql(database_url: str, query: str, *args: Any) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        connection = await asyncpg.connect(database_url, timeout=5)
+        try:
+            return [dict(row) for row in await connection.fetch(query, *args)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def task_pk(global_id: str) -> int:
+    from opsgraph.core.ids import decode_global_id
+
+    return decode_global_id(global_id, "Task")[1]
