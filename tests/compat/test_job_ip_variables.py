@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.cmdb_groups.support import body, create_group
 from tests.compat.bk_client import LegacyClient
 from tests.compat.job_support import (
     ILLEGAL,
     INVALID_HOSTS,
     NO_HOSTS,
-    NOT_SUPPORTED,
     SERVER_ADDRESS,
     JobEstate,
     b64,
@@ -26,7 +26,7 @@ from tests.compat.job_support import (
 from tests.executors.conftest import SshdPoolFactory
 from tests.support.server import GraphQLClient
 from tests.support.sshd import SshUser
-from tests.support.topology import create_business, run_mutation
+from tests.support.topology import create_business, create_module, create_set, place_hosts, run_mutation
 
 CREATE_TEMPLATE = """
 mutation($input: CreateJobTemplateInput!) {
@@ -115,6 +115,44 @@ def test_an_ip_variable_gives_its_steps_their_hosts(
     run_and_log(bk, estate, f"rm -rf {base}", first)
 
 
+HOST_IDS = "query($ips: [String!]) { hosts(first: 10, filter: {innerIps: $ips}) { nodes { id innerIp } } }"
+TO_IDLE = """
+mutation($b: ID!, $h: [ID!]!) {
+  transferHostsToBuiltinModule(input: {businessId: $b, hostIds: $h, module: IDLE}) { errors { code message } }
+}"""
+
+
+def test_an_ip_variable_of_dynamic_groups_follows_the_cmdb(
+    bk: LegacyClient, gql: GraphQLClient, sshd_pool: SshdPoolFactory, ssh_user: SshUser, unique: str
+) -> None:
+    """`global_vars[].custom_query_id`: the group's hosts as the CMDB has them when each run starts,
+    merged with the variable's `ip_list`."""
+    estate = job_estate(gql, f"job-ipvar-dg-{unique}", sshd_pool(3), ssh_user)
+    first, second, third = estate.ips
+    ids = {h["innerIp"]: h["id"] for h in gql.ok(HOST_IDS, {"ips": estate.ips})["hosts"]["nodes"]}
+    business = estate.business
+    create_set(gql, business, "web")
+    app = create_module(gql, business, "web", "app")
+    try:
+        place_hosts(gql, business, [ids[first]], [app])
+        group = create_group(gql, business.id, "web app", body(("module", [("bk_module_name", "$eq", "app")])))
+        job_id = ip_template(gql, estate, f"ipvar-dg-{unique}", f"/tmp/bk-ipvar-dg-{unique}")["bkJobId"]
+        servers = {"id": 1, "custom_query_id": [group["bkId"]], "ip_list": [{"bk_cloud_id": 0, "ip": third}]}
+        run = {"bk_biz_id": estate.biz, "bk_job_id": job_id, "global_vars": [servers]}
+
+        job = ok(bk.job.execute_job(data=run))["job_instance_id"]
+        assert wait_finished(bk, estate.biz, job)["job_instance"]["status"] == 3
+        assert sorted(logs_by_ip(bk, estate.biz, job, step=0)) == sorted([first, third])
+
+        place_hosts(gql, business, [ids[second]], [app])  # the CMDB changes: the next run follows it
+        job = ok(bk.job.execute_job(data=run))["job_instance_id"]
+        assert wait_finished(bk, estate.biz, job)["job_instance"]["status"] == 3
+        assert sorted(logs_by_ip(bk, estate.biz, job, step=0)) == sorted([first, second, third])
+    finally:
+        # The sshd pool's addresses are shared by the session: leave them in the idle module.
+        assert run_mutation(gql, TO_IDLE, {"b": business.id, "h": list(ids.values())})["errors"] == []
+
+
 def test_ip_variable_values_that_cannot_be_honoured_are_refused(
     bk: LegacyClient, gql: GraphQLClient, sshd_pool: SshdPoolFactory, ssh_user: SshUser, unique: str
 ) -> None:
@@ -126,7 +164,8 @@ def test_ip_variable_values_that_cannot_be_honoured_are_refused(
         return {"bk_biz_id": estate.biz, "bk_job_id": job_id, "global_vars": list(items)}
 
     assert "IP variable" in refused(run(data=global_vars({"id": 1, "value": "10.0.0.1"})), ILLEGAL)
-    assert "custom_query_id" in refused(run(data=global_vars({"id": 1, "custom_query_id": ["3"]})), NOT_SUPPORTED)
+    # A group that is not there (or not in this business) is refused when the run resolves it.
+    assert "3" in refused(run(data=global_vars({"id": 1, "custom_query_id": ["3"]})), ILLEGAL)
     assert "string variable" in refused(run(data=global_vars({"id": 2, "ip_list": estate.ip_list()})), ILLEGAL)
     unknown = [{"bk_cloud_id": 0, "ip": "10.254.254.254"}]
     assert "10.254.254.254" in refused(run(data=global_vars({"id": 1, "ip_list": unknown})), INVALID_HOSTS)
@@ -152,7 +191,7 @@ def test_templates_naming_ip_variables_badly_are_refused(gql: GraphQLClient, uni
     assert create({"servers": "10.0.0.1"})["field"] == "steps.config.target_variable"  # a string variable
     assert create({})["field"] == "steps.config.target_variable"  # no such variable
     assert "ip_list[0]" in create({"servers": {"ip_list": [{"ip": ""}]}})["message"]
-    assert create({"servers": {"custom_query_id": ["1"]}})["code"] == "NOT_SUPPORTED"
+    assert "custom_query_id[0]" in create({"servers": {"custom_query_id": [""]}})["message"]
     assert "unknown key" in create({"servers": {"ip_list": [], "hosts": []}})["message"]
     both = {"content": "echo", "target_variable": "servers", "host_ids": [1]}
     steps = [{"kind": "script", "name": "x", "config": both}]

@@ -6,12 +6,13 @@ list of hosts rather than text. Script and file steps name it as their targets
 `global_vars[].ip_list`), and the hosts are looked up when the run starts, duplicates merged.
 `${name}` substitution in scripts applies to string variables only.
 
-`custom_query_id` (dynamic groups as the variable's hosts) is refused for now: the CMDB dynamic
-groups work (issue 10) plugs in at `variable_targets`, which turns a variable into target lists.
+`custom_query_id` names dynamic groups (bk-cmdb custom queries) whose hosts the variable also
+stands for; like `ip_list` hosts, they are resolved when the run starts, so a run follows the CMDB.
 
 Example:
     value = check_ip_variable("web", {"ip_list": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.1", "bk_cloud_id": 0}]})
     variable_targets(value)  # ([HostAddress("10.0.0.1", 0)], None): one host, duplicates merged
+    variable_targets(check_ip_variable("db", {"custom_query_id": ["bq4c8"]}))  # ([], ["bq4c8"])
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from opsgraph.resolvers.tasks.targets import MAX_TARGETS, HostAddress
 
 IP_LIST = "ip_list"
 DYNAMIC_GROUPS = "custom_query_id"
+MAX_DYNAMIC_GROUPS = 50
 
 
 def is_ip_variable(value: Any) -> bool:
@@ -37,12 +39,7 @@ def check_ip_variable(name: str, value: Any, *, field: str = "variables") -> dic
     unknown = sorted(set(value) - {IP_LIST, DYNAMIC_GROUPS})
     if unknown:
         raise ValidationFailed(f"variable {name!r}: unknown key {unknown[0]!r} (ip_list)", field=field)
-    if value.get(DYNAMIC_GROUPS):
-        raise ValidationFailed(
-            f"variable {name!r}: custom_query_id (dynamic groups) is not supported in IP variables yet; use ip_list",
-            field=field,
-            code="NOT_SUPPORTED",
-        )
+    groups = _dynamic_group_ids(name, value.get(DYNAMIC_GROUPS) or [], field)
     items = value.get(IP_LIST) or []
     if not isinstance(items, list) or len(items) > MAX_TARGETS:
         raise ValidationFailed(f"variable {name!r}: ip_list must be a list of at most {MAX_TARGETS} hosts", field=field)
@@ -56,14 +53,29 @@ def check_ip_variable(name: str, value: Any, *, field: str = "variables") -> dic
             message = f"variable {name!r}: ip_list[{index}].bk_cloud_id must be a cloud area id"
             raise ValidationFailed(message, field=field)
         hosts.setdefault((ip.strip(), cloud), {"ip": ip.strip(), "bk_cloud_id": cloud})
-    return {IP_LIST: list(hosts.values())}
+    checked: dict[str, Any] = {IP_LIST: list(hosts.values())}
+    if groups:
+        checked[DYNAMIC_GROUPS] = groups
+    return checked
+
+
+def _dynamic_group_ids(name: str, ids: Any, field: str) -> list[str]:
+    """Group ids as given (bk ids or global ids; whether each exists in the business is checked when
+    the run resolves them), duplicates merged."""
+    if not isinstance(ids, list) or len(ids) > MAX_DYNAMIC_GROUPS:
+        message = f"variable {name!r}: custom_query_id must be a list of at most {MAX_DYNAMIC_GROUPS} group ids"
+        raise ValidationFailed(message, field=field)
+    for index, group_id in enumerate(ids):
+        if not isinstance(group_id, str) or not group_id.strip() or len(group_id) > 64:
+            raise ValidationFailed(f"variable {name!r}: custom_query_id[{index}] must be a group id", field=field)
+    return list(dict.fromkeys(group_id.strip() for group_id in ids))
 
 
 def variable_targets(value: dict[str, Any]) -> tuple[list[HostAddress], list[str] | None]:
     """(addresses, dynamic group ids) a checked IP variable stands for, resolved by the run when it
-    starts (resolve_hosts merges duplicates). Dynamic groups: see the module docstring."""
+    starts (resolve_hosts merges duplicates, across addresses and groups)."""
     addresses = [HostAddress(str(item["ip"]), int(item["bk_cloud_id"])) for item in value.get(IP_LIST) or []]
-    return list(dict.fromkeys(addresses)), None
+    return list(dict.fromkeys(addresses)), list(value.get(DYNAMIC_GROUPS) or []) or None
 
 
 def run_values(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """bk `job` execute_job: run a job template → {job_instance_name, job_instance_id}.
 
 `global_vars` set template variables by `id` or `name` (ids as get_job_detail numbers them): a
-string variable takes `value`, an IP variable `ip_list` (its hosts become the targets of the steps
-that use it, looked up when the run starts, duplicates merged); `custom_query_id` there is refused
-until dynamic groups can stand for a variable's hosts. `steps`, when given, are the steps to run
+string variable takes `value`, an IP variable `ip_list` and/or `custom_query_id` (dynamic groups):
+their hosts become the targets of the steps that use it, looked up when the run starts (a group's
+hosts as the CMDB has them then), duplicates merged. `steps`, when given, are the steps to run
 ("指定要执行…的步骤"), each with its documented overrides: targets (`ip_list`, `custom_query_id`),
 `account`, the script (`script_id` wins over base64 `script_content`; an unchanged step runs the
 script version the template was saved with), its base64 `script_param`, `script_timeout`, and a file
@@ -88,15 +88,15 @@ def _value(variable: Params, where: str, name: str, *, is_ip: bool) -> Any:
                 f"{where}: {name!r} is a string variable: give value, not ip_list / custom_query_id", field=where
             )
         return variable.get_str("value", "", required=False)
-    if variable.get_list("custom_query_id", required=False):
-        raise not_supported(
-            f"{where}: custom_query_id (dynamic groups) in IP variables is not supported yet; use ip_list",
-            variable.field("custom_query_id"),
-        )
     if not hosts_given:
-        raise ValidationFailed(f"{where}: {name!r} is an IP variable: give its hosts in ip_list", field=where)
+        message = f"{where}: {name!r} is an IP variable: give its hosts in ip_list or custom_query_id"
+        raise ValidationFailed(message, field=where)
     hosts = targets(variable) or []
-    return {"ip_list": [{"ip": host["ip"], "bk_cloud_id": host["bkCloudId"]} for host in hosts]}
+    value: dict[str, Any] = {"ip_list": [{"ip": host["ip"], "bk_cloud_id": host["bkCloudId"]} for host in hosts]}
+    groups = variable.get_list("custom_query_id", [], required=False)
+    if groups:
+        value["custom_query_id"] = [str(group) for group in groups]
+    return value
 
 
 def _step(params: Params, index: int, item: Any) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def _global_var(variable_id: int, name: str, value: Any, steps: list[dict[str, A
         "category": _IP_CATEGORY,
         "name": name,
         "ip_list": list(value.get("ip_list") or []),
-        "custom_query_id": [],
+        "custom_query_id": list(value.get("custom_query_id") or []),
         "step_ids": [s["bkStepId"] for s in steps if s["config"].get("target_variable") == name],
         "description": "",
     }
