@@ -12,8 +12,9 @@ import httpx
 @dataclass(frozen=True)
 class Reply:
     body: Any
-    sql_count: int | None
+    sql_count: int | None  # X-SQL-Count: statements as sent (a bulk insert is one)
     elapsed_ms: float
+    sql_rows: int | None = None  # X-SQL-Rows: a bulk insert counts each of its rows
 
 
 class GraphQLError(RuntimeError):
@@ -43,8 +44,10 @@ class HttpClient:
         response = self.http.post(path, json=payload, headers=headers)
         body = response.json()  # parsing is part of what a client pays for an answer
         elapsed_ms = (time.perf_counter() - started) * 1000
-        count = response.headers.get("x-sql-count")
-        return Reply(body, int(count) if count is not None else None, elapsed_ms)
+        count, rows = response.headers.get("x-sql-count"), response.headers.get("x-sql-rows")
+        return Reply(
+            body, int(count) if count is not None else None, elapsed_ms, int(rows) if rows is not None else None
+        )
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Reply:
         reply = self.post("/graphql", {"query": query, "variables": variables or {}}, self.graphql_headers)

@@ -65,17 +65,19 @@ class Estate:
     calls: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     statements: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # X-SQL-Rows: a bulk insert counts each row
 
     def book(self, mutation: str, reply: Reply) -> None:
         self.calls[mutation] = self.calls.get(mutation, 0) + 1
         self.seconds[mutation] = self.seconds.get(mutation, 0.0) + reply.elapsed_ms / 1000
         self.statements[mutation] = self.statements.get(mutation, 0) + (reply.sql_count or 0)
+        self.rows[mutation] = self.rows.get(mutation, 0) + (reply.sql_rows or 0)
 
     def timings(self) -> list[str]:
         lines = []
         for name, calls in self.calls.items():
-            ms, sql = 1000 * self.seconds[name] / calls, self.statements[name] / calls
-            lines.append(f"{name}: {calls}× {ms:.0f} ms, {sql:.0f} SQL per call")
+            ms, sql, rows = 1000 * self.seconds[name] / calls, self.statements[name] / calls, self.rows[name] / calls
+            lines.append(f"{name}: {calls}× {ms:.0f} ms, {sql:.0f} SQL statements ({rows:.0f} rows) per call")
         return lines
 
 

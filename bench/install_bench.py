@@ -76,9 +76,9 @@ class InstallInstance(OpsGraphInstance):
 class Report:
     setup: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    install: OpsGraphRun | None = None
-    baseline: BaselineRun | None = None
-    uninstall: OpsGraphRun | None = None
+    installs: list[OpsGraphRun] = field(default_factory=list)  # one per round
+    baselines: list[BaselineRun] = field(default_factory=list)
+    uninstalls: list[OpsGraphRun] = field(default_factory=list)
     cleanup: list[str] = field(default_factory=list)
 
 
@@ -90,10 +90,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hosts", type=int, default=100, help="loopback hosts to install on")
     parser.add_argument("--bound", type=int, default=50, help="hosts at a time, for OpsGraph and the baseline")
+    parser.add_argument("--rounds", type=int, default=3, help="installs per contender, interleaved")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory and print its path")
     args = parser.parse_args()
-    if args.hosts < 1 or args.bound < 1:
-        parser.error("--hosts and --bound must be at least 1")
+    if args.hosts < 1 or args.bound < 1 or args.rounds < 1:
+        parser.error("--hosts, --bound and --rounds must be at least 1")
     return args
 
 
@@ -243,23 +244,42 @@ def run(args: argparse.Namespace, workdir: Path) -> Report:
         report.setup.append(
             f"migrate, superuser, token, start OpsGraph, business: {time.perf_counter() - started:.1f} s"
         )
-        try:
+        closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: the baseline's agents cost the server nothing
+
+        def ours() -> None:
+            """INSTALL (timed), then UNINSTALL: no OpsGraph agent beats while the baseline runs."""
             progress(f"OpsGraph installAgents on {len(hosts)} hosts")
-            report.install = install_agents(url, token, business_id, hosts, "INSTALL")
-            if report.install.status != "SUCCESS":
-                report.notes.append(f"OpsGraph install: task {report.install.status}, {report.install.ok} hosts OK")
+            install = install_agents(url, token, business_id, hosts, "INSTALL")
+            report.installs.append(install)
+            if install.status != "SUCCESS":
+                report.notes.append(f"OpsGraph install: task {install.status}, {install.ok} hosts OK")
+            progress("uninstalling through OpsGraph")
+            report.uninstalls.append(install_agents(url, token, business_id, hosts, "UNINSTALL"))
+
+        def theirs() -> None:
+            """The bare loop (timed), then its agents killed and its files removed before anything else."""
             progress(f"bare asyncssh loop on {len(hosts)} hosts")
-            closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: the baseline's agents cost the server nothing
-            report.baseline = asyncssh_install(
+            baseline = asyncssh_install(
                 addresses, pool.port, (user.name, user.password), root / "baseline", closed, args.bound, HEARTBEAT_S
             )
-            report.notes.extend(f"baseline: {failure}" for failure in report.baseline.failures())
-        finally:
-            progress("uninstalling through OpsGraph")
-            try:
-                report.uninstall = install_agents(url, token, business_id, hosts, "UNINSTALL")
-            except (RuntimeError, httpx.HTTPError) as exc:
-                report.notes.append(f"UNINSTALL not run: {exc}")
+            report.baselines.append(baseline)
+            report.notes.extend(f"baseline: {failure}" for failure in baseline.failures())
+            report.cleanup.append(
+                f"round {len(report.baselines)}: baseline agents killed by pid: "
+                f"{kill_baseline_agents(root / 'baseline')}"
+            )
+            shutil.rmtree(root / "baseline", ignore_errors=True)  # the next round waits for fresh pid files
+
+        contenders = [ours, theirs]
+        try:
+            for round_ in range(args.rounds):
+                shift = round_ % len(contenders)
+                for contender in contenders[shift:] + contenders[:shift]:
+                    contender()
+        except (RuntimeError, httpx.HTTPError) as exc:
+            report.notes.append(f"stopped early: {exc}")
+            with suppress(RuntimeError, httpx.HTTPError):
+                report.uninstalls.append(install_agents(url, token, business_id, hosts, "UNINSTALL"))
     finally:
         instance.stop()
         cleanup(report, root, uid)
@@ -274,25 +294,40 @@ def _median_ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:,.0f}" if values else "n/a"
 
 
-def table(install: OpsGraphRun, baseline: BaselineRun) -> list[str]:
-    header = f"{'run':<24} | {'wall s':>7} | {'hosts/s':>7} | {'ok':>7} | OpsGraph ÷ this (hosts/s)"
-    ratio = f"{install.hosts_per_s / baseline.hosts_per_s:.2f}×" if baseline.hosts_per_s else "n/a"
-    rows = [
-        (install.label, install.wall_s, install.hosts_per_s, install.ok, install.hosts, ""),
-        (baseline.label, baseline.wall_s, baseline.hosts_per_s, baseline.ok, baseline.hosts, ratio),
-    ]
+def _spread(values: list[float], fmt: str) -> str:
+    """median (min–max) over the rounds."""
+    if not values:
+        return "n/a"
+    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def table(installs: list[OpsGraphRun], baselines: list[BaselineRun]) -> list[str]:
+    header = (
+        f"{'run':<24} | {'wall s':>19} | {'hosts/s':>19} | {'ok (worst)':>10} | "
+        "OpsGraph ÷ this (hosts/s), round by round"
+    )
+    ratios = [a.hosts_per_s / b.hosts_per_s for a, b in zip(installs, baselines, strict=False) if b.hosts_per_s]
     lines = [header, "-" * len(header)]
-    for label, wall, rate, ok, total, cell in rows:
-        lines.append(f"{label:<24} | {wall:>7.2f} | {rate:>7.1f} | {f'{ok}/{total}':>7} | {cell}")
+    for runs, cell in ((installs, ""), (baselines, f"{_spread(ratios, '.2f')}×")):
+        label = runs[0].label
+        ok = f"{min(r.ok for r in runs)}/{runs[0].hosts}"
+        lines.append(
+            f"{label:<24} | {_spread([r.wall_s for r in runs], '.2f'):>19} | "
+            f"{_spread([r.hosts_per_s for r in runs], '.1f'):>19} | {ok:>10} | {cell}"
+        )
     return lines
 
 
-def phase_table(install: OpsGraphRun, baseline: BaselineRun) -> list[str]:
-    ours = phase_durations(install.events)
+def phase_table(installs: list[OpsGraphRun], baselines: list[BaselineRun]) -> list[str]:
+    ours: dict[str, list[float]] = {}
+    for install in installs:
+        for phase, seconds in phase_durations(install.events).items():
+            ours.setdefault(phase, []).extend(seconds)
     theirs: dict[str, list[float]] = {}
-    for timing in baseline.timings:
-        for phase, seconds in timing.phases.items():
-            theirs.setdefault(phase, []).append(seconds)
+    for baseline in baselines:
+        for timing in baseline.timings:
+            for phase, took in timing.phases.items():
+                theirs.setdefault(phase, []).append(took)
     header = f"{'phase':<28} | {'OpsGraph ms':>11} | {'bare asyncssh ms':>16}"
     lines = [header, "-" * len(header)]
     for mine, other in zip(OPSGRAPH_PHASES, BASELINE_PHASES, strict=True):
@@ -303,29 +338,34 @@ def phase_table(install: OpsGraphRun, baseline: BaselineRun) -> list[str]:
 
 def print_report(report: Report, args: argparse.Namespace, environment: list[str], elapsed_s: float) -> None:
     today = datetime.date.today().isoformat()
-    print(f"OpsGraph agent install benchmark, {today}: --hosts {args.hosts} --bound {args.bound}")
+    print(
+        f"OpsGraph agent install benchmark, {today}: --hosts {args.hosts} --bound {args.bound} --rounds {args.rounds}"
+    )
     for line in [*environment, f"{openssh_version()}; heartbeat every {HEARTBEAT_S} s"]:
         print(f"  {line}")
     print("set-up:")
     for line in report.setup:
         print(f"  {line}")
-    install, baseline = report.install, report.baseline
-    if install is not None and baseline is not None:
-        print(f"\nINSTALL on N hosts, at most {args.bound} at a time; wall: from sending installAgents to the task's")
-        print("final event (OpsGraph: ends at each agent's first heartbeat), or the whole loop (baseline: ends")
-        print("when each agent's pid file exists); ratio = OpsGraph hosts/s ÷ baseline hosts/s\n")
-        for line in table(install, baseline):
-            print(line)
+    installs, baselines = report.installs, report.baselines
+    if installs and baselines:
         print(
-            f"\nOpsGraph: installAgents answered in {install.response_ms:,.0f} ms; first HOST_PHASE "
-            f"{first_phase_ms(install) or 0:,.0f} ms after sending; task {install.status}"
+            f"\nINSTALL on N hosts, at most {args.bound} at a time; {args.rounds} rounds, contenders interleaved (each"
         )
-        print("\nper-host phase medians, ms (OpsGraph: HOST_PHASE `at` to the next phase / final HOST_STATUS)\n")
-        for line in phase_table(install, baseline):
+        print("round starts with a different one); each contender's agents are stopped before the other runs")
+        print("(OpsGraph: UNINSTALL; baseline: killed by pid). median (min–max) over the rounds. wall: from sending")
+        print("installAgents to the task's final event (OpsGraph: ends at each agent's first heartbeat), or the")
+        print("whole loop (baseline: ends when each agent's pid file exists); ratio = OpsGraph ÷ baseline hosts/s\n")
+        for line in table(installs, baselines):
             print(line)
-    if report.uninstall is not None:
-        un = report.uninstall
-        print(f"\nUNINSTALL through OpsGraph: task {un.status}, {un.ok}/{un.hosts} hosts, {un.wall_s:.2f} s")
+        responses = _spread([i.response_ms for i in installs], ",.0f")
+        firsts = _spread([f for i in installs if (f := first_phase_ms(i)) is not None], ",.0f")
+        print(f"\nOpsGraph: installAgents answered in {responses} ms; first HOST_PHASE {firsts} ms after sending")
+        print("\nper-host phase medians over every round, ms (OpsGraph: HOST_PHASE `at` to the next phase / final")
+        print("HOST_STATUS)\n")
+        for line in phase_table(installs, baselines):
+            print(line)
+    for number, un in enumerate(report.uninstalls, 1):
+        print(f"UNINSTALL {number} through OpsGraph: task {un.status}, {un.ok}/{un.hosts} hosts, {un.wall_s:.2f} s")
     print("cleanup:")
     for line in report.cleanup:
         print(f"  {line}")

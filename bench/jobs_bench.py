@@ -13,16 +13,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import shutil
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncssh
 import httpx
@@ -38,6 +39,7 @@ from bench.measure import environment_lines, load_line
 from bench.process import OpsGraphInstance
 from bench.topology_bench import profile_summary
 
+OPSGRAPH, BARE, ANSIBLE = "OpsGraph runScript", "bare asyncssh loop", "ansible -m raw"
 WARMUP_HOSTS = 16  # one sshd's worth: the first timed run should not pay for cold sshd binaries and caches
 MAX_ACCEPT = 65_000  # 10.250.x.y addresses
 
@@ -66,9 +68,11 @@ class Api:
 
 @dataclass
 class SizeRun:
+    """Every round's run of every contender on one host count (round k of each contender pairs up)."""
+
     hosts: int
-    ours: Costed[OpsGraphRun]
-    baselines: list[Costed[EchoRun]]
+    ours: list[Costed[OpsGraphRun]] = field(default_factory=list)
+    baselines: dict[str, list[Costed[EchoRun]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +95,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hosts", type=host_counts, default=[200, 1000], help="host counts to run on, e.g. 200,1000")
     parser.add_argument("--bound", type=int, default=100, help="hosts at a time, for OpsGraph and both baselines")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender per host count, interleaved")
     parser.add_argument("--accept", type=int, default=10_000, help="hosts of the task whose acceptance is timed")
     parser.add_argument("--connect-timeout", type=int, default=30, help="SSH connect timeout (s), for all three")
     parser.add_argument("--no-ansible", action="store_true", help="skip the ansible baseline (e.g. when profiling)")
@@ -130,25 +135,38 @@ def run_size(
     size: int,
     args: argparse.Namespace,
 ) -> SizeRun:
-    """Baselines first, OpsGraph last; each starts once the previous run's connections are closed."""
+    """`--rounds` rounds; each runs every contender once, starting with a different one each round (on a
+    shared machine the load drifts: every contender sees the same drift). Each run starts once the
+    previous run's connections are closed and reaped."""
     addresses, workdir, bound, timeout = estate.addresses[:size], pool.pool.workdir, args.bound, args.connect_timeout
-    progress(f"{size} hosts: bare asyncssh")
-    baselines = [costed(pool, own_cpu, lambda: asyncssh_echo(pool, addresses, bound, timeout))]
+    contenders: dict[str, Callable[[], Costed[Any]]] = {
+        OPSGRAPH: lambda: costed(
+            pool,
+            lambda: process_cpu(api.pid),
+            lambda: opsgraph_echo(api.url, api.token, estate.business_id, estate.host_ids[:size]),
+        ),
+        BARE: lambda: costed(pool, own_cpu, lambda: asyncssh_echo(pool, addresses, bound, timeout)),
+    }
     if ansible is not None:
-        progress(f"{size} hosts: ansible")
         work = partial(ansible_echo, ansible, workdir, pool, addresses, bound, timeout)
-        baselines.append(costed(pool, children_cpu, work))
-    progress(f"{size} hosts: OpsGraph")
-    ours = costed(
-        pool,
-        lambda: process_cpu(api.pid),
-        lambda: opsgraph_echo(api.url, api.token, estate.business_id, estate.host_ids[:size]),
-    )
-    for run in baselines:
-        report.notes.extend(f"{run.result.label}, {size} hosts: {failure}" for failure in run.result.failures)
-    if ours.result.status != "SUCCESS" or ours.result.ok != size:
-        report.notes.append(f"OpsGraph, {size} hosts: task {ours.result.status}, {ours.result.ok} hosts SUCCESS")
-    return SizeRun(size, ours, baselines)
+        contenders[ANSIBLE] = lambda: costed(pool, children_cpu, work)
+    runs = SizeRun(size)
+    names = list(contenders)
+    for round_ in range(args.rounds):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            progress(f"{size} hosts, round {round_ + 1}/{args.rounds}: {name}")
+            done = contenders[name]()
+            if name == OPSGRAPH:
+                runs.ours.append(done)
+            else:
+                runs.baselines.setdefault(name, []).append(done)
+    for label, baseline_runs in runs.baselines.items():
+        report.notes.extend(f"{label}, {size} hosts: {f}" for run in baseline_runs for f in run.result.failures)
+    for run in runs.ours:
+        if run.result.status != "SUCCESS" or run.result.ok != size:
+            report.notes.append(f"OpsGraph, {size} hosts: task {run.result.status}, {run.result.ok} hosts SUCCESS")
+    return runs
 
 
 def accept_part(
@@ -258,12 +276,20 @@ def run(args: argparse.Namespace, workdir: Path) -> Report:
 # -- the report ---------------------------------------------------------------------------------------------
 
 
-def _ratio(ours: OpsGraphRun, theirs: EchoRun) -> str:
-    return f"{ours.hosts_per_s / theirs.hosts_per_s:.2f}×" if theirs.hosts_per_s > 0 else "n/a"
+def _spread(values: list[float], fmt: str) -> str:
+    """median (min–max) over the rounds."""
+    if not values:
+        return "n/a"
+    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
 
 
 def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
+
+
+def _ms_spread(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return _spread(known, ",.0f") if known else "n/a"
 
 
 class Fanout(Protocol):
@@ -281,45 +307,60 @@ class Fanout(Protocol):
     def hosts_per_s(self) -> float: ...
 
 
-def _throughput_row(first_cell: str, run: Costed[Fanout], ratio: str) -> str:
-    fanout = run.result
+def _throughput_row(first_cell: str, runs: list[Costed[Any]], ratio: str) -> str:
+    fanouts: list[Fanout] = [run.result for run in runs]
+    ok = f"{min(f.ok for f in fanouts)}/{fanouts[0].hosts}"
     return (
-        f"{first_cell:>5} | {fanout.label:<22} | {fanout.wall_s:>7.2f} | {fanout.hosts_per_s:>7.1f} | "
-        f"{f'{fanout.ok}/{fanout.hosts}':>11} | {run.tool_cpu_s:>10.1f} | {run.sshd_cpu_s:>10.1f} | {ratio}"
+        f"{first_cell:>5} | {fanouts[0].label:<22} | {_spread([f.wall_s for f in fanouts], '.2f'):>19} | "
+        f"{_spread([f.hosts_per_s for f in fanouts], '.1f'):>19} | {ok:>11} | "
+        f"{_spread([r.tool_cpu_s for r in runs], '.1f'):>16} | {_spread([r.sshd_cpu_s for r in runs], '.1f'):>16} | "
+        f"{ratio}"
     )
 
 
 def throughput_table(sizes: list[SizeRun]) -> list[str]:
     header = (
-        f"{'hosts':>5} | {'run':<22} | {'wall s':>7} | {'hosts/s':>7} | {'ok':>11} | {'tool CPU s':>10} | "
-        f"{'sshd CPU s':>10} | OpsGraph ÷ this (hosts/s)"
+        f"{'hosts':>5} | {'run':<22} | {'wall s':>19} | {'hosts/s':>19} | {'ok (worst)':>11} | "
+        f"{'tool CPU s':>16} | {'sshd CPU s':>16} | OpsGraph ÷ this (hosts/s), round by round"
     )
     lines = [header, "-" * len(header)]
     for size in sizes:
         lines.append(_throughput_row(str(size.hosts), size.ours, ""))
-        lines.extend(_throughput_row("", run, _ratio(size.ours.result, run.result)) for run in size.baselines)
+        for runs in size.baselines.values():
+            ratios = [
+                ours.result.hosts_per_s / theirs.result.hosts_per_s
+                for ours, theirs in zip(size.ours, runs, strict=False)
+                if theirs.result.hosts_per_s > 0
+            ]
+            lines.append(_throughput_row("", runs, f"{_spread(ratios, '.2f')}×"))
     return lines
 
 
 def detail_table(sizes: list[SizeRun]) -> list[str]:
     header = (
-        f"{'hosts':>5} | {'runScript answer':>16} | {'→ first event':>13} | {'last host → task end':>20} | "
-        f"{'subscriber lag':>14} | events received"
+        f"{'hosts':>5} | {'runScript answer':>16} | {'→ first event, at':>17} | {'→ first event, received':>23} | "
+        f"{'last host → end, at':>19} | {'last host → end, received':>25} | {'end: at → received':>18}"
     )
     lines = [header, "-" * len(header)]
     for size in sizes:
-        ours = size.ours.result
-        untimed = f", {ours.untimed()} without `at`" if ours.untimed() else ""
+        ours = [run.result for run in size.ours]
         lines.append(
-            f"{size.hosts:>5} | {ours.response_ms:>16,.0f} | {_ms(ours.first_event_ms()):>13} | "
-            f"{_ms(ours.tail_ms()):>20} | {_ms(ours.end_lag_ms()):>14} | "
-            f"{len(ours.events):,}{untimed}: {ours.kinds()}"
+            f"{size.hosts:>5} | {_ms_spread([r.response_ms for r in ours]):>16} | "
+            f"{_ms_spread([r.first_event_ms() for r in ours]):>17} | "
+            f"{_ms_spread([r.first_event_received_ms() for r in ours]):>23} | "
+            f"{_ms_spread([r.tail_ms() for r in ours]):>19} | {_ms_spread([r.tail_received_ms() for r in ours]):>25} | "
+            f"{_ms_spread([r.end_lag_ms() for r in ours]):>18}"
         )
+        last = ours[-1]
+        untimed = f", {last.untimed()} without `at`" if last.untimed() else ""
+        lines.append(f"{'':>5}   events received (last round): {len(last.events):,}{untimed}: {last.kinds()}")
     return lines
 
 
 def accept_lines(accept: AcceptRun) -> list[str]:
-    sql = f", {accept.accepted.sql_count:,} SQL statements" if accept.accepted.sql_count is not None else ""
+    reply = accept.accepted
+    rows = f" ({reply.sql_rows:,} rows: bulk inserts count each row)" if reply.sql_rows is not None else ""
+    sql = f", {reply.sql_count:,} SQL statements{rows}" if reply.sql_count is not None else ""
     settled = (
         f"{accept.settled_s:.1f} s (polled every {POLL_INTERVAL_S} s)"
         if accept.settled_s is not None
@@ -351,20 +392,25 @@ def _version(distribution: str) -> str:
 def print_report(report: Report, args: argparse.Namespace, environment: list[str], elapsed_s: float) -> None:
     today = datetime.date.today().isoformat()
     counts = ",".join(str(n) for n in args.hosts)
-    print(f"OpsGraph jobs benchmark, {today}: --hosts {counts} --bound {args.bound} --accept {args.accept}")
+    print(
+        f"OpsGraph jobs benchmark, {today}: --hosts {counts} --bound {args.bound} --rounds {args.rounds} "
+        f"--accept {args.accept}"
+    )
     for line in environment:
         print(f"  {line}")
     print("set-up (one run each, informative):")
     for line in report.setup:
         print(f"  {line}")
     if report.sizes:
-        print(f"\n`echo ok` on N hosts, at most {args.bound} at a time; wall: from sending runScript to the task's")
-        print("final event (OpsGraph), or the whole loop / `ansible` process (baselines);")
-        print("ratio = OpsGraph hosts/s ÷ the baseline's hosts/s (below 1: OpsGraph is slower)\n")
+        print(f"\n`echo ok` on N hosts, at most {args.bound} at a time, {args.rounds} rounds, contenders interleaved")
+        print("(each round starts with a different one); median (min–max) over the rounds. wall: from sending")
+        print("runScript to the task's final event (OpsGraph), or the whole loop / `ansible` process (baselines);")
+        print("ratio = OpsGraph hosts/s ÷ the baseline's hosts/s in the same round (below 1: OpsGraph is slower)\n")
         for line in throughput_table(report.sizes):
             print(line)
-        print("\nOpsGraph per run, ms, by the events' `at` (server clock); subscriber lag = when the task's")
-        print("final event reached the taskEvents client, after its `at`\n")
+        print("\nOpsGraph per run, ms, median (min–max): `at` is stamped when an event is queued, before its")
+        print("commit; `received` is when the taskEvents client got it (after the commit and the delivery).")
+        print("Both are from sending runScript (first event) or from the last host's final HOST_STATUS.\n")
         for line in detail_table(report.sizes):
             print(line)
     if report.accept is not None:

@@ -2,8 +2,9 @@
 
 The websocket is connected and authenticated (graphql-transport-ws `connection_init`) before the
 mutation is sent, so neither costs anything inside the figures. Events are timed without polling,
-by the server's own clock: every event carries `at` (when it was committed; events replayed from
-the database, e.g. those before the subscription started, carry their stored time). The client
+by the server's own clock: every event carries `at` (when the recorder queued it, BEFORE its
+commit; events replayed from the database, e.g. those before the subscription started, carry their
+stored time), and by when this client received it (after the commit): the report gives both. The client
 also notes when each event reached it, which gives the subscriber's lag. An event without `at`
 (an older server) is timed by its arrival. Server and client run on this machine: one wall clock.
 """
@@ -87,6 +88,16 @@ class OpsGraphRun:
 
     def first_event_ms(self) -> float | None:
         return (self.events[0].when - self.sent) * 1000 if self.events else None
+
+    def first_event_received_ms(self) -> float | None:
+        """Like first_event_ms, by when the subscriber had it (after its commit and the delivery)."""
+        return (self.events[0].received - self.sent) * 1000 if self.events else None
+
+    def tail_received_ms(self) -> float | None:
+        """Like tail_ms, by when the subscriber had each event."""
+        hosts = [e.received for e in self.events if e.kind == "HOST_STATUS" and e.status in ENDED]
+        end = self.end
+        return (end.received - max(hosts)) * 1000 if hosts and end is not None else None
 
     def tail_ms(self) -> float | None:
         """From the last host's final HOST_STATUS to the task's final TASK_STATUS."""

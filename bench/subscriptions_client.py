@@ -58,7 +58,10 @@ class Subscriber:
         try:
             async with gate:
                 protocols = [websockets.Subprotocol("graphql-transport-ws")]
-                websocket = await websockets.connect(args.url, subprotocols=protocols, max_size=None)
+                # No client pings: a client process busy with 500 sockets would time its own pings out.
+                websocket = await websockets.connect(
+                    args.url, subprotocols=protocols, max_size=None, ping_interval=None
+                )
                 await websocket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": args.token}}))
                 acknowledged = json.loads(await websocket.recv())
                 if acknowledged.get("type") != "connection_ack":

@@ -1,8 +1,11 @@
 """Counting SQL statements per request, for query-count tests and benchmarks.
 
-Off unless `OPSGRAPH_DEBUG_SQL_COUNT=1`: then each HTTP response carries `X-SQL-Count`. Tortoise
-logs every statement on `tortoise.db_client` at DEBUG; a handler counts them into a per-request
-box held in a context variable (tasks spawned by the request, e.g. DataLoader batches, inherit it).
+Off unless `OPSGRAPH_DEBUG_SQL_COUNT=1`: then each HTTP response carries `X-SQL-Count` and
+`X-SQL-Rows`. Tortoise logs every statement on `tortoise.db_client` at DEBUG; a handler counts them
+into a per-request box held in a context variable (tasks spawned by the request, e.g. DataLoader
+batches, inherit it). `X-SQL-Count` is statements as sent: a bulk insert of 2,000 rows is ONE
+(`executemany`); `X-SQL-Rows` counts each parameter set — that insert is 2,000, any other statement
+1 — so a write path that sends many rows at once is not mistaken for a cheap one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ _DB_LOGGER = "tortoise.db_client"
 @dataclass
 class _Box:
     count: int = 0
+    rows: int = 0
 
 
 _current: ContextVar[_Box | None] = ContextVar("opsgraph_sql_count", default=None)
@@ -32,6 +36,8 @@ class _CountingHandler(logging.Handler):
         box = _current.get()
         if box is not None and record.msg != "Created connection %s with params: filename=%s %s":
             box.count += 1
+            values = record.args[1] if isinstance(record.args, tuple) and len(record.args) == 2 else None
+            box.rows += len(values) if record.funcName == "execute_many" and isinstance(values, list) else 1
 
 
 def install_sql_counter() -> None:
@@ -56,7 +62,9 @@ class SqlCountMiddleware:
 
         async def send_with_count(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-sql-count", str(box.count).encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-sql-count", str(box.count).encode()))
+                headers.append((b"x-sql-rows", str(box.rows).encode()))
             await send(message)
 
         try:

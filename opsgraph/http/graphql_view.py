@@ -29,6 +29,7 @@ from opsgraph.core.errors import AuthenticationError
 from opsgraph.core.settings import Settings
 from opsgraph.http.graphiql import graphiql_html
 from opsgraph.http.json_body import MalformedBody, decode_json_object
+from opsgraph.http.ws_frames import SharedFrameWebSocketAdapter
 from opsgraph.resolvers.identity import principal_from_token
 from opsgraph.schema import schema
 from opsgraph.schema.context import GraphQLContext
@@ -47,6 +48,8 @@ def bearer_token(headers: Any, cookies: dict[str, str]) -> str | None:
 
 
 class OpsGraphGraphQL(GraphQL[GraphQLContext, None]):
+    websocket_adapter_class = SharedFrameWebSocketAdapter  # an event's payload encoded once (ws_frames)
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             schema,

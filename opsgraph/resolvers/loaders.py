@@ -26,6 +26,7 @@ from opsgraph.resolvers.agents.status import PUBLIC_COLUMNS as AGENT_PUBLIC_COLU
 from opsgraph.resolvers.cmdb.loaders import CmdbLoaders
 from opsgraph.resolvers.cmdb_events.stats import SUBSCRIPTION_PUBLIC_COLUMNS, pending_deliveries
 from opsgraph.resolvers.first_use import made_on_first_use
+from opsgraph.resolvers.host_loaders import hosts_loader
 from opsgraph.resolvers.jobs.accounts import PUBLIC_COLUMNS as ACCOUNT_PUBLIC_COLUMNS
 from opsgraph.resolvers.pipelines.loaders import PipelineLoaders
 from opsgraph.resolvers.security.scan_files import PUBLIC_COLUMNS as SCAN_FILE_PUBLIC_COLUMNS
@@ -63,16 +64,6 @@ def _grouped_loader(model: type[Model], key: str, order: str = "id", columns: Se
         return [groups.get(k, []) for k in keys]
 
     return DataLoader(batch, max_batch_size=5000)
-
-
-async def _hosts_by_module(module_ids: list[int]) -> list[list[Row]]:
-    memberships = await HostModule.filter(module_id__in=module_ids).values("module_id", "host_id")
-    host_ids = {m["host_id"] for m in memberships}
-    hosts = {row["id"]: row for row in await Host.filter(id__in=host_ids).values()} if host_ids else {}
-    groups: dict[int, list[Row]] = defaultdict(list)
-    for membership in sorted(memberships, key=lambda m: m["host_id"]):
-        groups[membership["module_id"]].append(hosts[membership["host_id"]])
-    return [groups.get(pk, []) for pk in module_ids]
 
 
 async def _module_ids_by_host(host_ids: list[int]) -> list[list[int]]:
@@ -150,8 +141,8 @@ class Loaders:
     sets_by_business = made_on_first_use(lambda: _grouped_loader(Set, "business_id"))
     modules_by_set = made_on_first_use(lambda: _grouped_loader(Module, "set_id"))
     modules_by_business = made_on_first_use(lambda: _grouped_loader(Module, "business_id"))
-    hosts_by_business = made_on_first_use(lambda: _grouped_loader(Host, "business_id"))
-    hosts_by_module = made_on_first_use(lambda: DataLoader(_hosts_by_module, max_batch_size=5000))
+    hosts_by_business = made_on_first_use(lambda: hosts_loader("business", None))
+    hosts_by_module = made_on_first_use(lambda: hosts_loader("module", None))
     task = made_on_first_use(lambda: _by_id_loader(Task))
     task_step = made_on_first_use(lambda: _by_id_loader(TaskStep))
     steps_by_task = made_on_first_use(lambda: _grouped_loader(TaskStep, "task_id", order="position"))
@@ -192,6 +183,7 @@ class Loaders:
 
     def __init__(self) -> None:
         self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
+        self._hosts: dict[tuple[str, tuple[str, ...] | None], DataLoader] = {}
 
     @property
     def cmdb_instance(self) -> DataLoader:
@@ -203,6 +195,14 @@ class Loaders:
         if key not in self._windowed:
             self._windowed[key] = windowed_loader(model, parent_column, limit, before_id)
         return self._windowed[key]
+
+    def hosts_with(self, relation: str, columns: tuple[str, ...] | None) -> DataLoader:
+        """Hosts by module ("module") or business ("business") id, reading only `columns` (None: every
+        column; see host_loaders); one loader per column set, so sibling lists share one query."""
+        key = (relation, columns)
+        if key not in self._hosts:
+            self._hosts[key] = hosts_loader(relation, columns)
+        return self._hosts[key]
 
     def prime_many(self, loader: DataLoader, rows: Iterable[Row]) -> None:
         for row in rows:

@@ -62,6 +62,7 @@ from opsgraph.schema.queries.tasks import TaskQuery
 from opsgraph.schema.queries.tickets import TicketQuery
 from opsgraph.schema.queries.topology import TopologyQuery
 from opsgraph.schema.service_tree import ServiceTreeMutations, ServiceTreeQueries
+from opsgraph.schema.subscriptions.event_executor import OpsGraphExecutor
 from opsgraph.schema.subscriptions.monitoring import MonitoringSubscription
 from opsgraph.schema.subscriptions.tasks import TaskSubscription
 from opsgraph.schema.types.cmdb_instances import InstanceType
@@ -153,6 +154,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[BusinessType, SetType, ModuleType, HostType, CloudAreaType, InstanceType, *VALUE_TYPES],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=CMDB_SCALARS),
+        execution_context_class=OpsGraphExecutor,  # subscription events: no retention, shared results
         # Order matters: parse (token-capped), then the linear pre-validation checks, cheapest and
         # most decisive first (an anonymous caller is refused before any limit is computed), then
         # graphql-core's validation, which a refused document never reaches.

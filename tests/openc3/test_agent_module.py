@@ -74,4 +74,10 @@ def test_regions_coverage_check_and_inheritance(
     assert c3.ok("GET", f"/api/agent/agent/{tree}") == []
     assert "give password or private_key" in c3.refused("POST", f"/api/agent/install/{tree}/0", json={"ip": ip})
     assert c3.ok("GET", f"/api/agent/install/{tree}") == []
+    # An install goes through the agent installer (this address answers nobody: it will fail).
+    started = c3.envelope("POST", f"/api/agent/install/{tree}/0", json={"ip": ip, "password": "root-password"})
+    install = c3.ok("GET", f"/api/agent/install/{tree}/{started['uuid']}")
+    assert install["status"] in ("init", "running", "fail")
+    assert [d["ip"] for d in install["detail"]] == [ip]
+    assert [i["uuid"] for i in c3.ok("GET", f"/api/agent/install/{tree}")] == [started["uuid"]]
     assert c3.ok("GET", "/api/agent/monitor/metrics/app")["module"] == "agent"

@@ -9,8 +9,14 @@ from tests.compat.job_support import JobEstate, job_estate
 from tests.executors.conftest import SshdPoolFactory
 from tests.openc3.support import C3Client, user_with_role, wait_status, wait_task
 from tests.openc3.test_jobs_on_hosts import cmd_step
+from tests.support.mail_sink import SmtpSink
 from tests.support.server import GraphQLClient, Server
 from tests.support.sshd import SshUser
+
+PROFILE = """
+mutation($u: String!, $e: String!) {
+  updateUserProfile(input: {username: $u, email: $e}) { errors { code message } }
+}"""
 
 
 @pytest.fixture
@@ -32,10 +38,11 @@ def approval_step(approver: str) -> dict[str, str]:
 
 
 def test_an_approval_step_is_approved_without_login(
-    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, mail_channel: SmtpSink, unique: str
 ) -> None:
     name = f"boss{unique}"
     boss = user_with_role(server, gql, name, estate.business, "viewer")
+    gql.ok(PROFILE, {"u": name, "e": f"{name}@example.com"})
     tree = estate.biz
     job = c3.envelope(
         "POST",
@@ -52,6 +59,12 @@ def test_an_approval_step_is_approved_without_login(
     assert (mine[0]["opinion"], mine[0]["status"], mine[0]["cont"]) == ("unconfirmed", "wait", "deploy to prod")
     uuid = mine[0]["uuid"]
     assert uuid.isalnum()
+    # The approver was mailed the same uuid, through the messaging channel (a real SMTP server).
+    mail = mail_channel.next_mail()
+    assert mail.envelope_to == [f"{name}@example.com"]
+    body = mail.message.get_body(("plain",))
+    assert body is not None
+    assert f"uuid: {uuid}" in body.get_content()
     phone = C3Client(server.url)  # the mobile page: no cookie at all
     assert phone.ok("GET", f"/api/job/approval/control/{uuid}")[0]["user"] == name
     assert "no such approval" in phone.refused(

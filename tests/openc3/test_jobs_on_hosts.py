@@ -3,6 +3,7 @@ idempotent starts, node groups resolved at run time, failed-step decisions, and 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -85,6 +86,39 @@ def test_a_job_written_and_run_by_name_on_real_hosts(
     second = c3.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job_uuid})
     assert wait_task(c3, tree, second["uuid"])["status"] == "success"
     assert all("v=1.0" in log for log in host_logs(gql, wait_task(c3, tree, second["uuid"])["id"]).values())
+    # A redo runs the same job with the same variables, as a new task.
+    redo = c3.envelope("POST", f"/api/job/task/{tree}/redo", json={"taskuuid": uuid})
+    assert redo["uuid"] != uuid
+    assert all("v=2.0" in log for log in host_logs(gql, wait_task(c3, tree, redo["uuid"])["id"]).values())
+    # A one-off command, and what the analysis endpoints make of the node's four tasks.
+    one_off = c3.ok(
+        "POST",
+        f"/api/job/task/{tree}/plugin_cmd",
+        json={
+            "name": "adhoc",
+            "user": "ops",
+            "node_type": "buildin",
+            "node_cont": estate.ips[0],
+            "scripts_type": "shell",
+            "scripts_cont": "echo adhoc-$1",
+            "scripts_argv": "$what",
+            "variable": {"what": "ok"},
+        },
+    )
+    assert wait_task(c3, tree, one_off["uuid"])["jobtype"] == "plugin_cmd"
+    assert host_logs(gql, wait_task(c3, tree, one_off["uuid"])["id"]) == {estate.ips[0]: "adhoc-ok\n"}
+    assert c3.ok("GET", f"/api/job/task/{tree}/count")["success"] == 4
+    assert [t["name"] for t in c3.ok("GET", f"/api/job/task/{tree}/analysis/last", params={"count": 2})] == [
+        "adhoc",
+        "deploy",
+    ]
+    assert sum(day[1] for day in c3.ok("GET", f"/api/job/task/{tree}/analysis/date")) == 4
+    assert sum(hour[1] for hour in c3.ok("GET", f"/api/job/task/{tree}/analysis/hour")) == 4
+    assert float(c3.ok("GET", f"/api/job/task/{tree}/analysis/runtime")["0-1"]) == 100.0
+    assert {"id": tree, "name": tree, "count": 4} in c3.ok("GET", f"/api/job/task/{tree}/analysis/statistics")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    totals = c3.ok("GET", f"/api/job/task/{tree}/total_count", params={"time_start": today, "time_end": today})
+    assert totals["success"] == 4
 
 
 def test_a_variable_left_undefined_refuses_the_start(c3: C3Client, estate: JobEstate) -> None:

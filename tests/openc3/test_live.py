@@ -131,3 +131,12 @@ def test_an_upload_token_deploys(server: Server, c3: C3Client, estate: JobEstate
     task = wait_task(c3, tree, uploaded["uuid"])
     assert task["status"] == "success", task
     assert task["user"] == "admin"  # the token's creator starts it, with the creator's roles
+    # sendfile: the deployed directory on the machine, then deleting the file there (over SSH).
+    listing = c3.ok("GET", f"/api/job/sendile/list/{tree}", params={"path": f"{estate.ips[0]}{target}", "sudo": "ops"})
+    assert [(f["name"], f["type"], f["size"]) for f in listing] == [("bundle.txt", "file", len(f"bundle-{unique}\n"))]
+    gone = {"paht": f"{estate.ips[0]}{target}/bundle.txt", "sudo": "ops"}  # the doc's spelling of `path`
+    assert c3.ok("POST", f"/api/job/sendfile/unlink/{tree}", json=gone) == 1
+    assert c3.ok("GET", f"/api/job/sendfile/list/{tree}", params={"path": f"{estate.ips[0]}{target}"}) == []
+    assert "cannot list" in c3.refused(
+        "GET", f"/api/job/sendfile/list/{tree}", params={"path": f"{estate.ips[0]}/nonexistent{unique}"}
+    )

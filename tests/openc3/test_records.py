@@ -153,6 +153,23 @@ def test_settings_light_apps_audit_address_book_private_version(
     assert "superuser" in viewer.refused("GET", "/api/connector/config")
 
     job = c3.envelope("POST", f"/api/job/jobs/{estate.tree}", json={"name": "app", "data": [cmd(estate.ip)]})["uuid"]
+    # Jobs: update, copy by name, delete by name; the accounts steps may run as (userlist).
+    changed = {"name": "app", "data": [cmd(estate.ip), {**cmd(estate.ip), "name": "y"}]}
+    assert c3.envelope("POST", f"/api/job/jobs/{estate.tree}/{job}", json=changed)["uuid"] == job
+    assert [s["name"] for s in c3.ok("GET", f"/api/job/jobs/{estate.tree}/{job}")["data"]] == ["x", "y"]
+    copied = c3.envelope("POST", f"/api/job/jobs/{estate.tree}/copy/byname", json={"fromname": "app", "toname": "app2"})
+    assert copied["uuid"] != job
+    assert c3.ok("GET", f"/api/job/jobs/{estate.tree}/byname", params={"name": "app2"})["uuid"] == copied["uuid"]
+    assert c3.ok("DELETE", f"/api/job/jobs/{estate.tree}/app2/byname") == 1
+    assert [j["name"] for j in c3.ok("GET", f"/api/job/jobs/{estate.tree}")] == ["app"]
+    assert [a["username"] for a in c3.ok("GET", f"/api/job/userlist/{estate.tree}")] == ["ops"]
+    deployer = c3.ok(
+        "POST", f"/api/job/userlist/{estate.tree}", json={"username": "deploy", "password": "deploy-pass-1"}
+    )
+    assert "password or its private_key" in c3.refused(
+        "POST", f"/api/job/userlist/{estate.tree}", json={"username": "x"}
+    )
+    assert c3.ok("DELETE", f"/api/job/userlist/{estate.tree}/{deployer}") == 1
     app = c3.ok("POST", "/api/job/smallapplication", json={"jobid": job, "title": "restart", "type": "ops"})
     assert c3.ok("GET", f"/api/job/smallapplication/{app}")["jobuuid"] == job
     assert [a["id"] for a in c3.ok("GET", f"/api/job/smallapplication/bytreeid/{estate.tree}")] == [app]

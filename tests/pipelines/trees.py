@@ -151,10 +151,3 @@ class TreeBuilder:
                 "line": [],
             }
         )
-
-
-def linear(*codes_and_data: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    t = TreeBuilder()
-    nodes = [t.activity(code, data) for code, data in codes_and_data]
-    t.chain(t.start, *nodes, t.end)
-    return t.tree()

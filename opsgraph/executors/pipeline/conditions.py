@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any
 
 from pyparsing import ParseBaseException
 
@@ -82,8 +81,3 @@ def test(rendered: str) -> bool:
         raise ConditionError(f"evaluate[{shown}] failed: {exc}") from exc
     except RecursionError as exc:
         raise ConditionError(TOO_DEEP) from exc
-
-
-def evaluate_all(conditions: list[tuple[str, str]], render: Any) -> list[str]:
-    """The flow ids whose condition holds, in order; `render(text)` substitutes the variables."""
-    return [flow_id for flow_id, evaluate in conditions if test(render(evaluate))]

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from opsgraph.executors.pipeline.tree import ACTIVITY, SUBPROCESS, TreeError, as_list
+from opsgraph.executors.pipeline.tree import SUBPROCESS, TreeError, as_list
 
 MAX_SUBPROCESS_DEPTH = 8
 SubprocessLoader = Callable[[int, str, bool], Awaitable[dict[str, Any]]]
@@ -163,8 +163,3 @@ def _replace(tree: dict[str, Any], origin: dict[str, str]) -> tuple[dict[str, An
                 if isinstance(item.get(end), dict):
                     item[end]["id"] = ids(item[end].get("id"))
     return result, mapping
-
-
-def is_activity(tree: dict[str, Any], node_id: str) -> bool:
-    node = (tree.get("activities") or {}).get(node_id)
-    return isinstance(node, dict) and node.get("type") == ACTIVITY

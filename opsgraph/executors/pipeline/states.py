@@ -20,7 +20,6 @@ REVOKED = "REVOKED"
 # Derived states the API reports (bk-sops `format_bamboo_engine_status_legacy`).
 NODE_SUSPENDED = "NODE_SUSPENDED"
 ARCHIVED = frozenset({FINISHED, FAILED, REVOKED})
-STARTED = frozenset({READY, RUNNING, SUSPENDED, FINISHED, FAILED, REVOKED})
 
 _NODE_STATUS = {
     CREATED: TaskStatus.PENDING,

@@ -79,18 +79,6 @@ def references(text: str) -> Iterator[tuple[int, int, str]]:
         index = text.find("${", position)
 
 
-def referenced_keys(text: str) -> set[str]:
-    """Variable names a text refers to (for validation and for finding what a node needs)."""
-    names: set[str] = set()
-    for _, _, expression in references(text):
-        try:
-            tree = ast.parse(expression.strip(), mode="eval")
-        except SyntaxError:
-            continue
-        names.update(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
-    return names
-
-
 class Scope:
     """The variables one pipeline level sees: its constants, the values its parent passed down
     (a SubProcess node's `constants`), `_system`, and the outputs of nodes that already ran."""

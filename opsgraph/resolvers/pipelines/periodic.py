@@ -179,11 +179,6 @@ async def delete_periodic_task(principal: Principal, periodic_id: int) -> None:
         await _audit(principal, periodic, "delete", f"delete periodic task {periodic.name}", before, None)
 
 
-async def list_periodic_tasks(principal: Principal, business_id: int) -> list[dict[str, Any]]:
-    await get_business(principal, business_id, "viewer")
-    return list(await PeriodicTask.filter(business_id=business_id).order_by("id").values())
-
-
 async def _audit(
     principal: Principal, periodic: PeriodicTask, op_type: str, description: str, pre: Any = None, cur: Any = None
 ) -> None:

@@ -10,20 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from opsgraph.core.auth.principal import Principal
-from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
+from opsgraph.core.errors import Conflict, ValidationFailed
 from opsgraph.executors.pipeline.instance import unfold
 from opsgraph.executors.pipeline.tree import SUBPROCESS, TreeError
 from opsgraph.models.pipelines import PeriodicTask, PipelineTemplate, PipelineTemplateVersion
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.jobs.common import clean_description, clean_name
 from opsgraph.resolvers.pipelines.common import (
-    READ_ROLE,
     WRITE_ROLE,
     check_category,
     check_tree,
     digest,
     load_template,
-    template_tree,
 )
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import write_transaction
@@ -188,20 +186,6 @@ async def _subprocess_user(template: PipelineTemplate) -> int | None:
             ):
                 return int(other["id"])
     return None
-
-
-async def get_template(principal: Principal, template_id: int) -> PipelineTemplate:
-    return await load_template(principal, template_id, minimum_role=READ_ROLE)
-
-
-async def get_tree(principal: Principal, template_id: int, version: int | None = None) -> PipelineTemplateVersion:
-    template = await load_template(principal, template_id, minimum_role=READ_ROLE)
-    try:
-        return await template_tree(template, version)
-    except NotFound:
-        raise
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), field="version") from exc
 
 
 def _snapshot(template: PipelineTemplate) -> dict[str, Any]:

@@ -83,7 +83,7 @@ async def my_approvals(principal: Principal, secret: str) -> list[dict[str, Any]
         await TaskStep.filter(kind="approval", task__tree_task__id__isnull=False)
         .order_by("-id")
         .limit(_SCAN)
-        .values("id", "task_id", "name", "config")
+        .values("id", "task_id", "position", "name", "config", "started_at")
     )
     mine = [s for s in steps if principal.username in (s["config"] or {}).get("approvers", [])][:MAX_ROWS]
     tasks = {
@@ -93,10 +93,20 @@ async def my_approvals(principal: Principal, secret: str) -> list[dict[str, Any]
         )
     }
     tickets = await _tickets([s["id"] for s in mine])
+    notices = {
+        (row["task_id"], row["position"] + 1): row["started_at"]
+        for row in await TaskStep.filter(task_id__in=[s["task_id"] for s in mine], kind="approval_notice").values(
+            "task_id", "position", "started_at"
+        )
+    }
     rows = []
     for step in mine:
         row = _row(step, tasks[step["task_id"]], principal.username, tickets.get(step["id"]))
-        row["uuid"] = issue(secret, step_id=step["id"], approver=principal.username)
+        # The uuid the approver was mailed: it counts from when the notice ran (else the step's start).
+        base = notices.get((step["task_id"], step["position"])) or step["started_at"]
+        row["uuid"] = issue(
+            secret, step_id=step["id"], approver=principal.username, now=base.timestamp() if base else None
+        )
         rows.append(row)
     return rows
 

@@ -20,11 +20,13 @@ from tortoise.exceptions import IntegrityError
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
+from opsgraph.executors import approval_notice  # noqa: F401 - registers the approvers' notice step
 from opsgraph.models.jobs import JobStep, JobTemplate, Script, ScriptVersion, StepKind
 from opsgraph.models.service_tree import TreeFile, TreeJob, TreeTask
 from opsgraph.models.tasks import TaskKind
 from opsgraph.resolvers.jobs.accounts import resolve_account
 from opsgraph.resolvers.service_tree.access import CONTROL, WRITE, TreeNode, node_for, require_level
+from opsgraph.resolvers.service_tree.approval_notice import NOTICE_KIND
 from opsgraph.resolvers.service_tree.jobs import account_alias, job_by_name, new_uuid, script_language
 from opsgraph.resolvers.service_tree.steps import parse_step
 from opsgraph.resolvers.service_tree.targets import step_hosts
@@ -139,6 +141,11 @@ async def _scp_plan(context: RunContext, step: dict[str, Any], origin: dict[str,
     return StepPlan(StepKind.FILE, step["name"], config, hosts)
 
 
+def notice_plan(step: dict[str, Any]) -> StepPlan:
+    """The host-less step that mails an approval step's approvers their uuids (it runs first)."""
+    return StepPlan(NOTICE_KIND, f"notify approvers of {step['name']}"[:256], {"notice": True})
+
+
 def _approval_plan(context: RunContext, step: dict[str, Any], origin: dict[str, Any]) -> StepPlan:
     approvers = [a.strip() for a in context.sub(step["approver"]).split(",") if a.strip()]
     config = {"message": step["cont"], "approvers": approvers, **origin}
@@ -235,7 +242,10 @@ async def start_tree_job(
     context = RunContext(principal, node, task_variables, dict(template.variables))
     steps = []
     for job_step in await JobStep.filter(template_id=template.id).order_by("position"):
-        steps.append(await _step_of(context, job_step))
+        plan = await _step_of(context, job_step)
+        if plan.kind == StepKind.APPROVAL:
+            steps.append(notice_plan(job_step.config["openc3"]))
+        steps.append(plan)
     try:
         record = await _launch(
             context,
@@ -278,8 +288,8 @@ async def redo_tree_task(principal: Principal, tree_id: int, task_uuid: str) -> 
         return record
     from opsgraph.models.tasks import TaskStep
 
-    first = await TaskStep.filter(task_id=original.task_id).order_by("position").first() if original.task_id else None
-    plugin = (first.config.get("openc3_step") if first else None) or None
+    steps = await TaskStep.filter(task_id=original.task_id).order_by("position") if original.task_id else []
+    plugin = next((s.config["openc3_step"] for s in steps if s.config.get("openc3_step")), None)
     if plugin is None:
         raise NotFound(f"task {task_uuid} cannot be redone: its step is gone", field="taskuuid")
     return await run_tree_plugin(principal, tree_id, original.name, plugin, original.variable)
@@ -302,7 +312,7 @@ async def run_tree_plugin(
         context,
         uuid=uuid,
         name=step["name"],
-        steps=[plan],
+        steps=[notice_plan(step), plan] if plan.kind == StepKind.APPROVAL else [plan],
         jobtype=f"plugin_{step['plugin_type']}",
         job_uuid=plugin_uuid,
         template_id=None,

@@ -53,6 +53,7 @@ RELATED = {
     "error": "task__error",
 }
 MAX_LIST = 5000
+UNLAUNCHED_AFTER = timedelta(minutes=1)
 
 
 def task_status(status: str | None, error: str = "") -> str:
@@ -76,11 +77,18 @@ def _variable_text(variables: dict[str, Any]) -> str:
 
 
 def shape(row: dict[str, Any]) -> dict[str, Any]:
-    """A TreeTask row joined with its Task's state, as OpenC3 fields."""
+    """A TreeTask row joined with its Task's state, as OpenC3 fields.
+
+    A row whose Task was never launched (the server stopped between reserving the uuid and writing
+    the task: the task's own transaction never committed) reads `fail` once it is older than
+    `UNLAUNCHED_AFTER`, so no poller waits on it for ever."""
     started, finished = row.get("started_at"), row.get("finished_at")
+    status = task_status(row.get("status"), row.get("error") or "")
+    if row.get("task_id") is None and row["created_at"] < datetime.now(tz=UTC) - UNLAUNCHED_AFTER:
+        status, row = "fail", {**row, "reason": row.get("reason") or "the task was never started (interrupted)"}
     return {
         **row,
-        "openc3_status": task_status(row.get("status"), row.get("error") or ""),
+        "openc3_status": status,
         "runtime": runtime(started, finished),
         "variable_text": _variable_text(row.get("variable") or {}),
         "reason": row.get("reason") or row.get("error") or "",
@@ -149,6 +157,8 @@ def shape_subtasks(steps: list[dict[str, Any]], task: dict[str, Any]) -> list[di
     """Task steps (with `nodecount`) as OpenC3 subtasks (uuid, type, node count, status, times)."""
     shown = []
     for step in steps:
+        if step["kind"] == "approval_notice":  # the mail to the approvers, not an OpenC3 step
+            continue
         openc3 = (step["config"] or {}).get("openc3") or {}
         shown.append(
             {

@@ -24,6 +24,7 @@ from opsgraph.core.metrics import observe_lag
 from opsgraph.models.tasks import FINISHED_STATUSES, EventKind, Task, TaskEvent, TaskStatus
 from opsgraph.resolvers.tasks.control import get_task
 from opsgraph.schema.inputs import pk
+from opsgraph.schema.subscriptions.shared_events import shared_event
 from opsgraph.schema.types.tasks import TaskEventType
 
 _REPLAY_BATCH = 1000
@@ -32,11 +33,27 @@ _ENDING = {str(s) for s in FINISHED_STATUSES if s != TaskStatus.SKIPPED}
 
 
 def _event(row: dict[str, Any]) -> TaskEventType:
-    return TaskEventType(seq=row["seq"], kind=str(row["kind"]), payload=row["payload"], at=row.get("created_at"))
+    return _shared(row["task_id"], row["seq"], str(row["kind"]), row["payload"], row.get("created_at"))
+
+
+def _shared(task_id: int, seq: int, kind: str, payload: Any, at: Any) -> TaskEventType:
+    """The same object for every subscriber of the task (see shared_events, event_executor)."""
+    return shared_event(("task", task_id, seq), lambda: TaskEventType(seq=seq, kind=kind, payload=payload, at=at))
 
 
 def _ends_task(kind: str, payload: dict[str, Any]) -> bool:
     return kind == EventKind.TASK_STATUS and str(payload.get("status")) in _ENDING
+
+
+async def _next_live(live: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    """The next live event, or TimeoutError after RESYNC_SECONDS of silence. Events come in batches,
+    so the next one is often queued already; only an empty queue costs a timer (`wait_for` cost a
+    task and a timer per event and subscriber)."""
+    try:
+        return live.get_nowait()
+    except asyncio.QueueEmpty:
+        async with asyncio.timeout(RESYNC_SECONDS):
+            return await live.get()
 
 
 async def _stored_after(task_id: int, seq: int) -> list[dict[str, Any]]:
@@ -67,7 +84,7 @@ class TaskSubscription:
                 return
             while True:
                 try:
-                    event = await asyncio.wait_for(live.get(), RESYNC_SECONDS)
+                    event = await _next_live(live)
                 except TimeoutError:
                     for row in await _stored_after(task_pk, last):
                         yield _event(row)
@@ -84,7 +101,7 @@ class TaskSubscription:
                         yield _event(row)
                         last = row["seq"]
                 observe_lag(event.get("at"))
-                yield TaskEventType(seq=event["seq"], kind=event["kind"], payload=event["payload"], at=event.get("at"))
+                yield _shared(task_pk, event["seq"], event["kind"], event["payload"], event.get("at"))
                 last = event["seq"]
                 if _ends_task(event["kind"], event["payload"]):
                     return

@@ -15,6 +15,7 @@ from opsgraph.core.ids import encode_global_id
 from opsgraph.resolvers.properties import row_to_properties
 from opsgraph.schema.connection import Connection, check_first, connection_from_rows, decode_cursor
 from opsgraph.schema.types.cmdb_instances import CmdbObject
+from opsgraph.schema.types.host_columns import host_columns
 from opsgraph.schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ class BusinessType(Node, CmdbObject):
 
     @strawberry.field
     async def hosts(self, info: Info, first: int, after: str | None = None) -> Connection[HostType]:
-        rows = await info.context.loaders.hosts_by_business.load(self.bk_biz_id)
+        rows = await info.context.loaders.hosts_with("business", host_columns(info)).load(self.bk_biz_id)
         return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=HostType.from_row)
 
     @strawberry.field(description="The business's tasks, newest first.")
@@ -286,7 +287,7 @@ class ModuleType(Node, CmdbObject):
 
     @strawberry.field
     async def hosts(self, info: Info, first: int, after: str | None = None) -> Connection[HostType]:
-        rows = await info.context.loaders.hosts_by_module.load(self.bk_module_id)
+        rows = await info.context.loaders.hosts_with("module", host_columns(info)).load(self.bk_module_id)
         return connection_from_rows(rows, first=first, after=after, maximum=_max_page(info), build=HostType.from_row)
 
 
@@ -373,7 +374,7 @@ class HostType(Node, CmdbObject):
         row = await info.context.loaders.agent_by_host.load(self.bk_host_id)
         return AgentStatusType.from_row(row, info.context.settings.agent_alive_seconds) if row else None
 
-    @strawberry.field(description="This host's metric series, e.g. names [\"system_cpu_summary.usage\"], per step s.")
+    @strawberry.field(description='This host\'s metric series, e.g. names ["system_cpu_summary.usage"], per step s.')
     async def metrics(
         self,
         info: Info,

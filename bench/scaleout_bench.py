@@ -1,0 +1,216 @@
+"""Beyond one machine: the distributed deployment measured against itself with fewer processes.
+
+    python -m bench.scaleout_bench [--clients 200] [--seconds 60] [--hosts 2000] [--jobs 8]
+                                   [--subscribers 1000] [--only load,hosts,lag]
+
+(a) load: `--clients` concurrent clients for `--seconds` s mixing GraphQL queries (70 %), BlueKing
+    REST calls (25 %) and mutations (5 %), against 1 server + 1 worker (the baseline) and then
+    2 servers + 2 workers (clients spread over the servers): req/s, p50/p99, errors, the ratio.
+(b) hosts: `--hosts` loopback hosts in `--jobs` jobs started together, run by 1 worker (baseline)
+    and by 2 workers: hosts/s and the ratio. One job runs in one worker (a job is not split across
+    workers), so the jobs are what spreads.
+(c) lag: `--subscribers` `taskEvents` subscribers over 2 servers, following a task run by a
+    worker: the delay from each event's commit (`at`) to its arrival, p50/p99.
+Everything runs on this machine (PostgreSQL on 127.0.0.1:5432, a Redis server of its own, sshd on
+loopback); figures are ratios within one run, not absolute truths about other machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+from tests.executors.support import TaskRef, ssh_estate, wait_for_task
+from tests.scaleout.cluster import Cluster, start_cluster, stop_cluster, unavailable_reason
+from tests.scaleout.support import admin
+from tests.support.server import APP_CODE, APP_SECRET
+from tests.support.sshd import SshdPool, ensure_openssh, ensure_test_user, loopback_hosts
+
+QUERY = "{ businesses(first: 10) { totalCount nodes { id name } } }"
+MUTATION = "mutation($n: String!) { createBusiness(input: {name: $n}) { business { id } errors { code } } }"
+RUN = "mutation($i: RunScriptInput!) { runScript(input: $i) { task { id jobInstanceId } errors { message } } }"
+EVENTS = "subscription($t: ID!) { taskEvents(taskId: $t, afterSeq: 0) { seq kind at } }"
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _load(urls: list[str], token: str, clients: int, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    bk_auth = json.dumps({"bk_app_code": APP_CODE, "bk_app_secret": APP_SECRET, "bk_username": "admin"})
+    deadline = time.monotonic() + seconds
+
+    async def client(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index)
+        async with httpx.AsyncClient(base_url=urls[index % len(urls)], timeout=60) as http:
+            while time.monotonic() < deadline:
+                pick = rng.random()
+                started = time.perf_counter()
+                try:
+                    if pick < 0.70:
+                        r = await http.post(
+                            "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"}
+                        )
+                        ok = r.status_code == 200 and not r.json().get("errors")
+                    elif pick < 0.95:
+                        r = await http.post(
+                            "/api/c/compapi/v2/cc/search_business/", json={}, headers={"X-Bkapi-Authorization": bk_auth}
+                        )
+                        ok = r.status_code == 200 and r.json().get("result") is True
+                    else:
+                        name = f"bench-{index}-{rng.getrandbits(40):x}"
+                        r = await http.post(
+                            "/graphql",
+                            json={"query": MUTATION, "variables": {"n": name}},
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                        ok = r.status_code == 200 and not r.json().get("errors")
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += 0 if ok else 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    elapsed = time.monotonic() - started
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "errors": errors,
+    }
+
+
+def _run_jobs(cluster: Cluster, pool: SshdPool, user: Any, jobs: int) -> float:
+    """Hosts per second for `jobs` jobs over the pool's hosts, started together."""
+    gql = admin(cluster.servers[0])
+    estate = ssh_estate(gql, f"bench-hosts-{time.time_ns()}", pool, user)
+    per_job = max(1, len(estate.host_ids) // jobs)
+    started = time.monotonic()
+    refs = []
+    for j in range(jobs):
+        host_ids = estate.host_ids[j * per_job : (j + 1) * per_job]
+        payload = gql.ok(RUN, {"i": {"businessId": estate.business.id, "hostIds": host_ids, "content": "echo hi"}})
+        task = payload["runScript"]["task"]
+        refs.append(TaskRef(task["id"], task["jobInstanceId"]))
+    for ref in refs:
+        wait_for_task(gql, ref, timeout=3600)
+    return per_job * jobs / (time.monotonic() - started)
+
+
+async def _lag(cluster: Cluster, pool: SshdPool, user: Any, subscribers: int) -> dict[str, float]:
+    gql = admin(cluster.servers[0])
+    estate = ssh_estate(gql, f"bench-lag-{time.time_ns()}", pool, user, count=min(20, len(pool.addresses)))
+    payload = gql.ok(
+        RUN,
+        {
+            "i": {
+                "businessId": estate.business.id,
+                "hostIds": estate.host_ids,
+                "content": "sleep 3; for i in 1 2 3 4 5; do echo $i; sleep 0.5; done",
+            }
+        },
+    )
+    task_id = payload["runScript"]["task"]["id"]
+    lags: list[float] = []
+
+    async def follow(index: int) -> None:
+        server = cluster.servers[index % 2]
+        async with connect(f"ws://127.0.0.1:{server.port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {gql.token}"}}))
+            await ws.recv()
+            joined = time.time()
+            await ws.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"t": task_id}}})
+            )
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                elif message["type"] == "next":
+                    at = message["payload"]["data"]["taskEvents"]["at"]
+                    committed = datetime.fromisoformat(at).timestamp() if at else 0.0
+                    if committed >= joined:  # live events only: replaying older ones is not delivery lag
+                        lags.append(time.time() - committed)
+                elif message["type"] in {"complete", "error"}:
+                    return
+
+    await asyncio.gather(*(follow(i) for i in range(subscribers)))
+    return {"live": len(lags), "p50_ms": percentile(lags, 0.5) * 1000, "p99_ms": percentile(lags, 0.99) * 1000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scaleout_bench")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--hosts", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--only", default="load,hosts,lag")
+    args = parser.parse_args(argv)
+    reason = unavailable_reason()
+    if reason:
+        print(f"cannot run: {reason}", file=sys.stderr)
+        return 2
+    parts = set(args.only.split(","))
+    ensure_openssh()
+    user = ensure_test_user()
+    workdir = Path(tempfile.mkdtemp(prefix="opsgraph-scaleout-bench-"))
+    pool = SshdPool(workdir / "sshd", loopback_hosts(args.hosts), user).start()
+    (workdir / "cluster").mkdir()
+    cluster = start_cluster(workdir / "cluster", servers=1, workers=1)
+    try:
+        token = admin(cluster.servers[0]).token or ""
+        if "load" in parts:
+            one = asyncio.run(_load([s.url for s in cluster.servers], token, args.clients, args.seconds))
+        if "hosts" in parts:
+            one_worker = _run_jobs(cluster, pool, user, args.jobs)
+        cluster.add_server()
+        cluster.add_worker()
+        if "load" in parts:
+            two = asyncio.run(_load([s.url for s in cluster.servers], token, args.clients, args.seconds))
+            print(f"(a) {args.clients} clients × {args.seconds:g} s, 70% GraphQL / 25% REST / 5% mutations")
+            for label, figures in (("1 server + 1 worker", one), ("2 servers + 2 workers", two)):
+                print(
+                    f"    {label:<22} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+                    f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}"
+                )
+            print(f"    scaling ratio: {two['rps'] / one['rps']:.2f}×")
+        if "hosts" in parts:
+            two_workers = _run_jobs(cluster, pool, user, args.jobs)
+            print(
+                f"(b) {args.hosts} hosts in {args.jobs} jobs: 1 worker {one_worker:.1f} hosts/s, "
+                f"2 workers {two_workers:.1f} hosts/s, ratio {two_workers / one_worker:.2f}×"
+            )
+        if "lag" in parts:
+            lag = asyncio.run(_lag(cluster, pool, user, args.subscribers))
+            print(
+                f"(c) {args.subscribers} taskEvents subscribers over 2 servers: {lag['live']} live events, "
+                f"lag p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms"
+            )
+    finally:
+        stop_cluster(cluster)
+        pool.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
