@@ -28,6 +28,7 @@ from opsgraph.core.metrics import HOSTS_IN_FLIGHT, SSH_FAILURES
 from opsgraph.core.settings import Settings
 from opsgraph.executors import (  # noqa: F401 - register the step executors
     agent_install,
+    approval_notice,
     basic_steps,
     iac_scan,
     security_scan,
