@@ -5,6 +5,7 @@ while nothing answered, reports to the restarted server and its host becomes ali
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -69,7 +70,13 @@ def test_install_interrupted_by_a_server_restart(
 
             wait_agents(gql, [ip], lambda a: a is not None and a["alive"] and a["status"] == "INSTALLED")
             host_id = hosts_by_ip(gql, [ip])[ip]["bkHostId"]
-            log = (agent_dir(root, host_id) / "agent.log").read_text()
+            # The agent logs the accepted beat after the server's answer, which comes after the beat
+            # is visible as `alive` (its metrics are stored first): wait for the line, briefly.
+            log_file = agent_dir(root, host_id) / "agent.log"
+            deadline = time.monotonic() + 30
+            while "accepted again" not in log_file.read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            log = log_file.read_text()
             assert "heartbeat failed (attempt 1)" in log
             assert "accepted again" in log
 
