@@ -43,6 +43,10 @@ HOSTS_BY_IP = """
 query($ips: [String!]!) {
   hosts(first: 500, filter: {innerIps: $ips}) { nodes { id innerIp bkBizId business { id isResourcePool } } }
 }"""
+TO_IDLE_MODULE = f"""
+mutation($b: ID!, $h: [ID!]!) {{
+  transferHostsToBuiltinModule(input: {{businessId: $b, hostIds: $h, module: IDLE}}) {{ {USER_ERROR} }}
+}}"""
 RETURN_TO_POOL = f"""
 mutation($b: ID!, $h: [ID!]!) {{
   returnHostsToResourcePool(input: {{businessId: $b, hostIds: $h}}) {{ hosts {{ id }} {USER_ERROR} }}
@@ -110,6 +114,8 @@ def claim_hosts(gql: GraphQLClient, business: Business, ips: list[str], ssh_port
         if host["bkBizId"] != business.bk_biz_id and not host["business"]["isResourcePool"]:
             elsewhere.setdefault(host["business"]["id"], []).append(host["id"])
     for business_id, host_ids in elsewhere.items():
+        # Only idle hosts go back to the pool; an earlier test may have left them in a module.
+        mutate_ok(gql, TO_IDLE_MODULE, {"b": business_id, "h": host_ids})
         mutate_ok(gql, RETURN_TO_POOL, {"b": business_id, "h": host_ids})
     to_assign = [h["id"] for h in found.values() if h["bkBizId"] != business.bk_biz_id]
     if to_assign:
