@@ -13,29 +13,19 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from opsgraph.agent import HEARTBEAT_PATH, SIGNATURE_HEADER
+from opsgraph.core.request_body import BodyTooLarge, read_capped_body
 from opsgraph.core.settings import Settings
 from opsgraph.resolvers.agents.heartbeat import MAX_BODY_BYTES, HeartbeatRefused, parse_header, record_heartbeat
 from opsgraph.resolvers.monitoring.uptime import checks_for_host
 
 
-async def _body(request: Request) -> bytes | None:
-    """The body, or None once it grows past the limit (read no further than that)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def heartbeat(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
-    body = await _body(request)
     try:
-        if body is None:
-            raise HeartbeatRefused("the body is too large")
+        try:
+            body = await read_capped_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            raise HeartbeatRefused("the body is too large") from exc
         header = request.headers.get(SIGNATURE_HEADER)
         interval = await record_heartbeat(header, body, settings)
     except HeartbeatRefused as exc:

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from opsgraph.core.errors import AuthenticationError, ValidationFailed
+from opsgraph.core.request_body import BodyTooLarge, read_capped_body
 from opsgraph.resolvers.monitoring.ingest_webhook import authenticate_source, ingest
 
 INGEST_PATH = "/api/monitor/alarms"
@@ -25,11 +26,10 @@ async def ingest_alarms(request: Request) -> JSONResponse:
         source = await authenticate_source(request.headers.get("authorization"))
     except AuthenticationError as exc:
         return JSONResponse({"error": exc.message}, status_code=401)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
+    try:
+        body = await read_capped_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return JSONResponse({"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
     try:
         payload = json.loads(body or b"null")
     except (ValueError, RecursionError):

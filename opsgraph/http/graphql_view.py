@@ -26,6 +26,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from opsgraph.core.errors import AuthenticationError
+from opsgraph.core.request_body import BodyTooLarge, read_capped_body
 from opsgraph.core.settings import Settings
 from opsgraph.http.graphiql import graphiql_html
 from opsgraph.http.json_body import MalformedBody, decode_json_object
@@ -118,24 +119,12 @@ class OpsGraphGraphQL(GraphQL[GraphQLContext, None]):
         anonymous = context is None or context.principal is None
         cap = self.settings.max_anonymous_body_bytes if anonymous else self.settings.max_graphql_body_bytes
         try:
-            data = decode_json_object(await _read_capped(starlette_request, cap))
+            data = decode_json_object(await read_capped_body(starlette_request, cap))
+        except BodyTooLarge as exc:
+            raise HTTPException(413, exc.message) from exc
         except MalformedBody as exc:
             raise HTTPException(400, str(exc)) from exc
         return _request_data(data)
-
-
-async def _read_capped(request: Request, cap: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise HTTPException(413, f"request body is larger than {cap} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise HTTPException(413, f"request body is larger than {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _request_data_from_query_string(request: StarletteRequestAdapter) -> GraphQLRequestData:

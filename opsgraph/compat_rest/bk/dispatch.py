@@ -35,7 +35,7 @@ from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.bk.request_body import read_raw_params
 from opsgraph.compat_rest.bk.routes import BkRoute, BkRouteTable
 from opsgraph.core.errors import OpsGraphError
-from opsgraph.core.settings import Settings, get_settings
+from opsgraph.core.request_body import request_settings
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def _serve(route: BkRoute, request: Request, request_id: str) -> Response:
         raise OpsGraphError(
             f"{route.system}.{route.name} accepts {allowed}, not {request.method}", code="METHOD_NOT_ALLOWED"
         )
-    settings = _settings(request)
+    settings = request_settings(request)
     raw = await read_raw_params(request, max_bytes=settings.max_body_bytes)
     credentials = extract_credentials(
         header=request.headers.get(AUTHORIZATION_HEADER),
@@ -139,9 +139,3 @@ def _busy(style: EnvelopeStyle, request_id: str) -> Response:
     return envelope_response(
         system_busy_body(style=style, request_id=request_id), request_id=request_id, status_code=500
     )
-
-
-def _settings(request: Request) -> Settings:
-    state = getattr(request.scope.get("app"), "state", None)
-    settings = getattr(state, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()

@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from opsgraph.compat_rest.bk.params import Params
-from opsgraph.core.errors import LimitExceeded, ValidationFailed
+from opsgraph.core.errors import ValidationFailed
+from opsgraph.core.request_body import read_capped_body
 
 __all__ = ["Params", "RawParams", "parse_body", "read_raw_params"]
 
@@ -44,7 +45,7 @@ class RawParams:
 async def read_raw_params(request: Request, *, max_bytes: int) -> RawParams:
     """The parameters; a body over `max_bytes` is refused before more of it is read."""
     query = _multi_dict(request.query_params.multi_items())
-    body = parse_body(await _read_limited(request, max_bytes), request.headers.get("content-type", ""))
+    body = parse_body(await read_capped_body(request, max_bytes), request.headers.get("content-type", ""))
     return RawParams(query=query, body=body)
 
 
@@ -69,20 +70,6 @@ def parse_body(raw: bytes, content_type: str = "") -> dict[str, Any]:
     return value
 
 
-async def _read_limited(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _multi_dict(items: list[tuple[str, str]]) -> dict[str, Any]:
     """Repeated keys become lists; jQuery-style `ids[]=1&ids[]=2` is the same as `ids=1&ids=2`."""
     out: dict[str, Any] = {}
@@ -102,7 +89,3 @@ def _reject_constant(name: str) -> Any:
 
 def _malformed(message: str) -> ValidationFailed:
     return ValidationFailed(message, code="MALFORMED_JSON")
-
-
-def _too_large(max_bytes: int) -> LimitExceeded:
-    return LimitExceeded(f"request body is larger than {max_bytes} bytes", code="BODY_TOO_LARGE")

@@ -31,7 +31,7 @@ from opsgraph.compat_rest.huawei.errors import (
 from opsgraph.compat_rest.huawei.request import HuaweiRequest
 from opsgraph.compat_rest.huawei.routes import HuaweiRoute, HuaweiRouteTable
 from opsgraph.core.errors import OpsGraphError
-from opsgraph.core.settings import Settings, get_settings
+from opsgraph.core.request_body import BodyTooLarge, read_capped_body, request_settings
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def make_dispatcher(table: HuaweiRouteTable) -> Endpoint:
 
 
 async def _serve(route: HuaweiRoute, path_params: dict[str, str], request: Request, request_id: str) -> Response:
-    settings = _settings(request)
+    settings = request_settings(request)
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     huawei_request = HuaweiRequest(
         method=request.method,
@@ -80,23 +80,9 @@ async def _serve(route: HuaweiRoute, path_params: dict[str, str], request: Reque
 
 
 async def _read_body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise body_too_large(max_bytes)
-    chunks: list[bytes] = []
-    size = 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_bytes:
-                raise body_too_large(max_bytes)
-            chunks.append(chunk)
+        return await read_capped_body(request, max_bytes)
+    except BodyTooLarge as exc:
+        raise body_too_large(max_bytes) from exc
     except ClientDisconnect as exc:
         raise bad_request("the client went away while sending the body") from exc
-    return b"".join(chunks)
-
-
-def _settings(request: Request) -> Settings:
-    state = getattr(request.scope.get("app"), "state", None)
-    settings = getattr(state, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()

@@ -22,8 +22,8 @@ from opsgraph.compat_rest.openc3.auth import authenticate
 from opsgraph.compat_rest.openc3.envelope import not_logged_in_body, refused_body, success_body
 from opsgraph.compat_rest.openc3.request import C3Request, parse_query
 from opsgraph.compat_rest.openc3.routes import C3Route, C3RouteTable
-from opsgraph.core.errors import AuthenticationError, LimitExceeded, OpsGraphError, PermissionDenied
-from opsgraph.core.settings import Settings, get_settings
+from opsgraph.core.errors import AuthenticationError, OpsGraphError, PermissionDenied
+from opsgraph.core.request_body import read_capped_body, request_settings
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def make_dispatcher(table: C3RouteTable, module: str) -> Endpoint:
 
 
 async def _serve(route: C3Route, params: dict[str, str], request: Request) -> Response:
-    settings = _settings(request)
+    settings = request_settings(request)
     c3_request = C3Request(
         method=request.method,
         path=request.url.path,
@@ -86,7 +86,7 @@ async def _serve(route: C3Route, params: dict[str, str], request: Request) -> Re
         query=parse_query(request.scope.get("query_string", b"")),
         headers=request.headers,
         cookies=request.cookies,
-        body=await _read_body(request, settings.max_body_bytes),
+        body=await read_capped_body(request, settings.max_body_bytes),
     )
     caller = await authenticate(
         c3_request, settings, required=not route.public, allow_token_header=route.path == "/connectorx/sso/userinfo"
@@ -97,23 +97,3 @@ async def _serve(route: C3Route, params: dict[str, str], request: Request) -> Re
         return result
     # Rendered here, inside the caller's try: data that cannot be JSON is an internal failure.
     return answer(success_body(result))
-
-
-async def _read_body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise LimitExceeded(f"request body is larger than {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise LimitExceeded(f"request body is larger than {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _settings(request: Request) -> Settings:
-    state = getattr(request.scope.get("app"), "state", None)
-    settings = getattr(state, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()

@@ -30,16 +30,12 @@ from opsgraph.compat_rest.openc3.auth import COOKIE_KEY, C3Caller, authenticate
 from opsgraph.compat_rest.openc3.request import C3Request
 from opsgraph.core.errors import OpsGraphError
 from opsgraph.core.ids import encode_global_id
-from opsgraph.core.settings import Settings, get_settings
+from opsgraph.core.request_body import request_settings
+from opsgraph.core.settings import Settings
 
 UUID = re.compile(r"^[a-zA-Z0-9]+$")
 IDLE_SECONDS = 1800
 MAX_FRAME = 64 * 1024
-
-
-def _settings(websocket: WebSocket) -> Settings:
-    settings = getattr(getattr(websocket.scope.get("app"), "state", None), "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -96,7 +92,7 @@ def render(event: dict[str, Any]) -> str:
 
 async def task_log(websocket: WebSocket) -> None:
     await websocket.accept()
-    settings = _settings(websocket)
+    settings = request_settings(websocket)
     uuid = websocket.query_params.get("uuid", "")
     if not UUID.match(uuid):
         await _fail(websocket, "open log fail: uuid format error")
@@ -153,7 +149,7 @@ async def terminal(websocket: WebSocket) -> None:
     from opsgraph.resolvers.service_tree.terminal import MAX_LINE, open_terminal, record_line
 
     await websocket.accept()
-    settings = _settings(websocket)
+    settings = request_settings(websocket)
     caller = await ws_caller(websocket, settings)
     if caller is None:
         await _fail(websocket, "open terminal fail: not logged in")
