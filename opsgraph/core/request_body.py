@@ -1,5 +1,5 @@
 """What every route needs from a request before its own dialect takes over: the body, read no further
-than a cap, and the settings of the app serving it.
+than a cap, the settings of the app serving it, and whether a WebSocket comes from our own pages.
 
 Each route family maps `BodyTooLarge` to its own dialect (GraphQL 413, BlueKing envelope, Huawei
 `error_code`, OpenC3 `stat: false`, the agents' 401).
@@ -43,3 +43,13 @@ def request_settings(connection: HTTPConnection) -> Settings:
     """The settings of the app serving `connection` (HTTP or WebSocket); the environment's otherwise."""
     settings = getattr(getattr(connection.scope.get("app"), "state", None), "settings", None)
     return settings if isinstance(settings, Settings) else get_settings()
+
+
+def is_same_origin(connection: HTTPConnection) -> bool:
+    """Whether a login cookie on this connection may be trusted: browsers send cookies on cross-site
+    WebSockets too, so only a page of ours (Origin equal to Host) may ride on one; a client without
+    an Origin is not a browser and chose to send the cookie itself."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    return origin.split("://", 1)[-1].rstrip("/") == connection.headers.get("host", "")

@@ -26,7 +26,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from opsgraph.core.errors import AuthenticationError
-from opsgraph.core.request_body import BodyTooLarge, read_capped_body
+from opsgraph.core.request_body import BodyTooLarge, is_same_origin, read_capped_body
 from opsgraph.core.settings import Settings
 from opsgraph.http.graphiql import graphiql_html
 from opsgraph.http.json_body import MalformedBody, decode_json_object
@@ -99,7 +99,7 @@ class OpsGraphGraphQL(GraphQL[GraphQLContext, None]):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         raw = str(params.get("Authorization") or params.get("authorization") or params.get("token") or "")
         token = raw.split(" ", 1)[1] if raw.lower().startswith("bearer ") else raw
-        if not token and isinstance(context.request, WebSocket) and _same_origin(context.request):
+        if not token and isinstance(context.request, WebSocket) and is_same_origin(context.request):
             # GraphiQL right after `login`: the bk_token cookie. Only from our own pages: a browser
             # sends cookies on cross-site WebSockets too, so another site must not ride on them.
             token = context.request.cookies.get(TOKEN_COOKIE, "")
@@ -151,14 +151,6 @@ def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
     if not isinstance(extensions, dict | None):
         raise HTTPException(400, "`extensions` must be an object or null")
     return GraphQLRequestData(query=query, variables=variables, operation_name=operation_name, extensions=extensions)
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser: it chose to send the cookie itself
-    host = websocket.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host
 
 
 def graphql_error_response(status: int, message: str) -> JSONResponse:

@@ -30,7 +30,7 @@ from opsgraph.compat_rest.openc3.auth import COOKIE_KEY, C3Caller, authenticate
 from opsgraph.compat_rest.openc3.request import C3Request
 from opsgraph.core.errors import OpsGraphError
 from opsgraph.core.ids import encode_global_id
-from opsgraph.core.request_body import request_settings
+from opsgraph.core.request_body import is_same_origin, request_settings
 from opsgraph.core.settings import Settings
 
 UUID = re.compile(r"^[a-zA-Z0-9]+$")
@@ -38,13 +38,8 @@ IDLE_SECONDS = 1800
 MAX_FRAME = 64 * 1024
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    return origin is None or origin.split("://", 1)[-1].rstrip("/") == websocket.headers.get("host", "")
-
-
 async def ws_caller(websocket: WebSocket, settings: Settings) -> C3Caller | None:
-    cookies = dict(websocket.cookies) if _same_origin(websocket) else {}
+    cookies = dict(websocket.cookies) if is_same_origin(websocket) else {}
     cookies = {COOKIE_KEY: cookies[COOKIE_KEY]} if COOKIE_KEY in cookies else {}
     probe = C3Request(
         method="GET",
