@@ -53,12 +53,13 @@ async def field_details_held(executor: type[StrawberryGraphQLCoreExecutionContex
     before = live_field_details()
     results = await schema.subscribe(f"subscription {{ ticks(count: {EVENTS + 1}) {{ number label }} }}")
     received = []
-    async for result in results:  # type: ignore[union-attr]
+    async for result in results:
         assert not result.errors, result.errors
+        assert result.data is not None
         received.append(result.data["ticks"]["number"])
         if len(received) == EVENTS:
             held = live_field_details() - before
-            await results.aclose()  # type: ignore[union-attr]
+            await results.aclose()
             break
     assert received == list(range(EVENTS))
     return held

@@ -68,6 +68,7 @@ class PrincipalCache:
         self.generation = 0  # moves on with every invalidation
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._journal: JournalReader | None = None
+        self._data_dir: Path | None = None
 
     def lookup(self, key: Hashable, data_dir: Path) -> Hit | None:
         self._read_journal(data_dir)
@@ -111,10 +112,12 @@ class PrincipalCache:
         self._entries.clear()
 
     def _read_journal(self, data_dir: Path) -> None:
-        path = journal_path(data_dir)
-        if self._journal is None or self._journal.path != path:
-            self.forget_all()
-            self._journal = JournalReader(path)
+        if self._journal is None or self._data_dir is not data_dir:
+            path = journal_path(data_dir)
+            if self._journal is None or self._journal.path != path:
+                self.forget_all()
+                self._journal = JournalReader(path)
+            self._data_dir = data_dir  # the settings' own object: one identity test per request after this
         changes = self._journal.poll()
         if changes.everyone:
             self.forget_all()

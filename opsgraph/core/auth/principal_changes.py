@@ -73,13 +73,14 @@ class JournalReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._name = str(path)  # os.stat on a str: no Path conversion on every request
         self._file: tuple[int, int] | None = None  # (device, inode) of the file last read
         self._offset = 0
         self._started = False
 
     def poll(self) -> Changes:
         try:
-            status = os.stat(self.path)
+            status = os.stat(self._name)
         except OSError:
             status = None
         if not self._started:

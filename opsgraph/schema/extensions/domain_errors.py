@@ -10,9 +10,6 @@ through with code GRAPHQL_VALIDATION.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -23,17 +20,12 @@ class DomainErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(error_message="Internal server error")
 
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        """MaskErrors' own hook, minus its runtime-Protocol `isinstance` on every result (~10 µs per
-        subscription event and subscriber): a result without errors has nothing to mask."""
-        self._stream_result_processed = True
-        if (
-            getattr(result, "errors", None)
-            or getattr(result, "incremental", None)
-            or getattr(result, "completed", None)
-        ):
-            self._process_stream_result(result)
-        yield None
+    def _process_result(self, result: object) -> None:
+        """MaskErrors' own, minus its runtime-Protocol `isinstance` (~10 µs on every result: every
+        request, and every subscription event for every subscriber): same test, by attribute."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._tag(error) for error in errors]

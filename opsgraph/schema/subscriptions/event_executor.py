@@ -37,9 +37,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _RESULTS_KEPT = 2048
-# (id(operation), variables, id(event)) → (operation, event, result); the entry keeps both alive,
-# so neither id can be reused by another object while its entry exists.
-_results: OrderedDict[tuple[int, str, int], tuple[Any, Any, ExecutionResult]] = OrderedDict()
+# (id(schema), id(operation), variables, id(event)) → (operation, event, result); the entry keeps the
+# operation and the event alive, so neither id can be reused by another object while it exists (the
+# schema lives as long as the process).
+_results: OrderedDict[tuple[int, int, str, int], tuple[Any, Any, ExecutionResult]] = OrderedDict()
 _context_free: dict[tuple[int, str], bool] = {}
 
 
@@ -59,7 +60,7 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
         if not (self._per_event and self._shareable()):
             return super().execute_operation(serially)
         assert self._variables_key is not None
-        key = (id(self.operation), self._variables_key, id(self.root_value))
+        key = (id(self.schema), id(self.operation), self._variables_key, id(self.root_value))
         kept = _results.get(key)
         if kept is not None:
             return kept[2]
@@ -70,7 +71,7 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
             _keep(key, self.operation, self.root_value, result)
         return result
 
-    async def _keep_awaited(self, key: tuple[int, str, int], pending: Any) -> ExecutionResult:
+    async def _keep_awaited(self, key: tuple[int, int, str, int], pending: Any) -> ExecutionResult:
         result: ExecutionResult = await pending
         _keep(key, self.operation, self.root_value, result)
         return result
@@ -86,7 +87,7 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
         return _context_free[cache_key]
 
 
-def _keep(key: tuple[int, str, int], operation: Any, event: Any, result: ExecutionResult) -> None:
+def _keep(key: tuple[int, int, str, int], operation: Any, event: Any, result: ExecutionResult) -> None:
     if result.errors:
         return  # errors are reported per subscriber
     _results[key] = (operation, event, result)
