@@ -159,7 +159,13 @@ class AlarmEvent(Model):
 
 
 class AlarmShield(Model):
-    """A time-boxed silence: alarms it matches are raised shielded (no notification)."""
+    """A time-boxed silence: alarms it matches are not notified while it is in force.
+
+    `cycle_config` makes it periodic (bk-monitor add_shield): empty or type 1 means in force for the
+    whole [begin_time, end_time), type 2 daily, 3 weekly (week_list 1..7, Monday 1), 4 monthly
+    (day_list 1..31), each between begin_time and end_time of the day (HH:MM:SS) in the business's
+    time zone. A window whose end is before its begin runs past midnight.
+    """
 
     id = fields.IntField(primary_key=True)
     business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
@@ -170,6 +176,7 @@ class AlarmShield(Model):
     strategy_ids: list[int] = fields.JSONField(default=list)
     dimensions: dict[str, Any] = fields.JSONField(default=dict)  # scope: every given dimension must match
     alarm_ids: list[int] = fields.JSONField(default=list)
+    cycle_config: dict[str, Any] = fields.JSONField(default=dict)  # {type, begin_time, end_time, week_list, day_list}
     begin_time = fields.DatetimeField()
     end_time = fields.DatetimeField(db_index=True)
     reason = fields.CharField(max_length=1024, default="")
