@@ -1,4 +1,4 @@
-"""Service catalogs and services (with their workflow versions): what tickets are opened in.
+"""Services (with their workflow versions): what tickets are opened in (catalogs: catalogs.py).
 
 Catalogs and services are shared by every business, as in bk-itsm: any signed-in caller reads
 them, superusers (the ITSM administrators) write them. Saving a workflow adds a version; tickets
@@ -8,21 +8,18 @@ The built-in approval service (bk-itsm's "内置审批服务") is created on fir
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.tickets import Service, ServiceCatalog, Ticket, Workflow
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.tickets.catalogs import APPROVAL_CATALOG_KEY, get_catalog
 from opsgraph.resolvers.tickets.fields import _text
 from opsgraph.resolvers.tickets.workflows import check_workflow
 from opsgraph.resolvers.topology.common import write_transaction
 
 SERVICE_TYPES = frozenset({"request", "change", "event", "question"})
-MAX_CATALOG_LEVEL = 5
-_CATALOG_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-APPROVAL_CATALOG_KEY = "approve_service_catalog"
 APPROVAL_SERVICE_KEY = "builtin_approval"
 APPROVAL_STATE_ID = 2
 APPROVAL_WORKFLOW: dict[str, Any] = {
@@ -48,39 +45,6 @@ def _service_type(value: Any) -> str:
     return kind
 
 
-async def create_catalog(
-    principal: Principal, *, key: str, name: str, desc: str = "", parent_id: int | None = None
-) -> ServiceCatalog:
-    principal.require_superuser("creating a service catalog")
-    if not _CATALOG_KEY.match(key or ""):
-        raise ValidationFailed("key must be 1-64 letters, digits or _", field="key")
-    level = 0
-    if parent_id is not None:
-        parent = await ServiceCatalog.get_or_none(id=parent_id)
-        if parent is None:
-            raise NotFound(f"catalog {parent_id} does not exist", field="parentId", code="CATALOG_NOT_FOUND")
-        level = parent.level + 1
-        if level > MAX_CATALOG_LEVEL:
-            raise ValidationFailed(f"catalogs nest at most {MAX_CATALOG_LEVEL} levels", field="parentId")
-    async with write_transaction(f"a catalog with key {key!r} exists"):
-        catalog = await ServiceCatalog.create(
-            key=key,
-            name=_text(name, "name", limit=128, required=True),
-            desc=_text(desc, "desc", limit=1024),
-            parent_id=parent_id,
-            level=level,
-            created_by=principal.username,
-        )
-        await record_operation(
-            principal,
-            op_type="create",
-            op_target="service_catalog",
-            op_desc=f"create catalog {key}",
-            inst_id=catalog.id,
-        )
-    return catalog
-
-
 async def get_service(service_id: int) -> Service:
     service = await Service.get_or_none(id=service_id)
     if service is None:
@@ -99,8 +63,7 @@ async def create_service(
     revocable: bool = True,
 ) -> Service:
     principal.require_superuser("creating a service")
-    if await ServiceCatalog.get_or_none(id=catalog_id) is None:
-        raise NotFound(f"catalog {catalog_id} does not exist", field="catalogId", code="CATALOG_NOT_FOUND")
+    await get_catalog(catalog_id)
     definition = check_workflow(workflow)
     async with write_transaction():
         service = await Service.create(
@@ -128,8 +91,8 @@ async def update_service(principal: Principal, service_id: int, changes: dict[st
         raise Conflict("the built-in approval service cannot be changed", code="BUILTIN_SERVICE")
     definition = check_workflow(changes.pop("workflow")) if changes.get("workflow") is not None else None
     changes.pop("workflow", None)
-    if "catalog_id" in changes and await ServiceCatalog.get_or_none(id=changes["catalog_id"]) is None:
-        raise NotFound(f"catalog {changes['catalog_id']} does not exist", field="catalogId", code="CATALOG_NOT_FOUND")
+    if "catalog_id" in changes:
+        await get_catalog(changes["catalog_id"])
     if "service_type" in changes:
         changes["service_type"] = _service_type(changes["service_type"])
     for key in ("name", "desc"):

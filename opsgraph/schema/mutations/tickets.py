@@ -1,4 +1,5 @@
-"""ITSM mutations: createServiceCatalog, createService, updateService, deleteService (superusers),
+"""ITSM mutations: createServiceCatalog, updateServiceCatalog, deleteServiceCatalog, createService,
+ updateService, deleteService (superusers),
 createTicket, operateTicketNode, approveTicketStep, operateTicket.
 
 `operator` names someone else to act as (superusers only), as bk-itsm's `creator`/`operator` do.
@@ -13,7 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from opsgraph.resolvers.tickets import operations, services
+from opsgraph.resolvers.tickets import catalogs, operations, services
 from opsgraph.resolvers.tickets import tickets as ticket_actions
 from opsgraph.resolvers.tickets.workflows import APPROVE_REMARK, APPROVE_RESULT
 from opsgraph.schema.errors import UserError, returns_user_errors
@@ -35,6 +36,22 @@ class CreateServiceCatalogInput:
     name: str
     desc: str = ""
     parent_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateServiceCatalogInput:
+    catalog_id: strawberry.ID
+    key: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    desc: str | None = strawberry.UNSET
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Move it (with its children) under this catalog; null: a root."
+    )
+
+
+@strawberry.input
+class DeleteServiceCatalogInput:
+    catalog_id: strawberry.ID
 
 
 @strawberry.input
@@ -143,6 +160,12 @@ class ServiceCatalogPayload:
 
 
 @strawberry.type
+class DeleteServiceCatalogPayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class ServicePayload:
     service: ServiceType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
@@ -181,7 +204,7 @@ class TicketMutations:
     @strawberry.mutation(description="A service catalog (superusers).")
     @returns_user_errors(ServiceCatalogPayload)
     async def create_service_catalog(self, info: Info, input: CreateServiceCatalogInput) -> ServiceCatalogPayload:
-        catalog = await services.create_catalog(
+        catalog = await catalogs.create_catalog(
             info.context.caller,
             key=input.key,
             name=input.name,
@@ -190,6 +213,28 @@ class TicketMutations:
         )
         row = await info.context.loaders.tickets.catalog.load(catalog.id)
         return ServiceCatalogPayload(catalog=ServiceCatalogType.from_row(row))
+
+    @strawberry.mutation(description="Rename, re-key or move a service catalog (superusers).")
+    @returns_user_errors(ServiceCatalogPayload)
+    async def update_service_catalog(self, info: Info, input: UpdateServiceCatalogInput) -> ServiceCatalogPayload:
+        changes: dict[str, Any] = {}
+        for name in ("key", "name", "desc"):
+            value = getattr(input, name)
+            if value is not strawberry.UNSET and value is not None:
+                changes[name] = value
+        if input.parent_id is not strawberry.UNSET:
+            changes["parent_id"] = optional_pk(input.parent_id, "ServiceCatalog")
+        catalog_id = pk(input.catalog_id, "ServiceCatalog")
+        await catalogs.update_catalog(info.context.caller, catalog_id, changes)
+        loader = info.context.loaders.tickets.catalog
+        loader.clear(catalog_id)
+        return ServiceCatalogPayload(catalog=ServiceCatalogType.from_row(await loader.load(catalog_id)))
+
+    @strawberry.mutation(description="Delete a catalog (superusers); refused while services or children use it.")
+    @returns_user_errors(DeleteServiceCatalogPayload)
+    async def delete_service_catalog(self, info: Info, input: DeleteServiceCatalogInput) -> DeleteServiceCatalogPayload:
+        await catalogs.delete_catalog(info.context.caller, pk(input.catalog_id, "ServiceCatalog"))
+        return DeleteServiceCatalogPayload(deleted_id=input.catalog_id)
 
     @strawberry.mutation(description="A service with its workflow (superusers); refused workflows name the state.")
     @returns_user_errors(ServicePayload)

@@ -26,6 +26,7 @@ from opsgraph.resolvers.topology.host_search import (
 )
 from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk, pk, pks
+from opsgraph.schema.queries.node_lookups import NODE_LOOKUPS
 from opsgraph.schema.types.cmdb_events import EventSubscriptionType
 from opsgraph.schema.types.cmdb_groups import DynamicGroupType
 from opsgraph.schema.types.cmdb_instances import InstanceType
@@ -168,7 +169,8 @@ def _required_business(value: strawberry.ID | None) -> int:
 
 
 # Global id type → (loader attribute on Loaders, builder, the row's business column for the
-# visibility check, or None when every caller may see it). A new node type is one more row.
+# visibility check, or None when every caller may see it). A new node type is one more row, here
+# or, when its visibility is more than a role on its business, in node_lookups.NODE_LOOKUPS.
 NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
     "Business": ("business", BusinessType.from_row, "id"),
     "Set": ("set", SetType.from_row, "business_id"),
@@ -190,6 +192,9 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
 async def resolve_node(info: Info, type_name: str, key: int) -> Node | None:
     """The object, or None when it is missing or the caller has no role on its business."""
     principal = info.context.caller
+    lookup = NODE_LOOKUPS.get(type_name)
+    if lookup is not None:
+        return await lookup(info, key)
     if type_name not in NODE_TYPES:
         return None
     loader_name, build, business_key = NODE_TYPES[type_name]

@@ -148,7 +148,7 @@ class PipelineNodeType:
 
 
 @strawberry.type(name="PipelineRun")
-class PipelineRunType:
+class PipelineRunType(Node):
     bk_task_id: int = strawberry.field(description="bk-sops task_id: the Task's number.")
     template_version: int
     template_source: str = strawberry.field(description="business or common")
@@ -166,6 +166,7 @@ class PipelineRunType:
     @classmethod
     def from_row(cls, row: Row) -> PipelineRunType:
         return cls(
+            id=strawberry.ID(encode_global_id("PipelineRun", row["task_id"])),
             bk_task_id=row["task_id"],
             template_version=row["template_version"],
             template_source=row["template_source"],
