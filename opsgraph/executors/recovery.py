@@ -4,7 +4,7 @@ Tasks that were running when the process died become ABNORMAL; their hosts witho
 ABNORMAL with the reason INTERRUPTED. Hosts that were mid-command are reconnected to first and
 their recorded remote process group is killed (executors/remote_processes.py), so nothing keeps
 running behind an INTERRUPTED host. Hosts that had finished keep their results and logs.
-Task-end callbacks that were not delivered yet are sent again.
+Task-end callbacks that were not delivered yet are sent again, and so are OpenC3 task notices.
 Tasks that never started (PENDING) are queued again, and so are tasks waiting for a confirmation
 (they wait again).
 
@@ -22,6 +22,7 @@ from opsgraph.core.settings import Settings
 from opsgraph.executors.callbacks import redeliver_pending_callbacks
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, stop_interrupted_commands
+from opsgraph.executors.tree_task_notices import sweep_missed_tree_notices
 from opsgraph.models.tasks import HostFailure, Task, TaskHostResult, TaskKind, TaskStatus, TaskStep
 
 log = logging.getLogger("opsgraph.recovery")
@@ -38,6 +39,7 @@ async def resolve_interrupted_tasks(settings: Settings, bus: EventBus) -> tuple[
         resolved.append(task.id)
         log.warning("task %s was interrupted by a restart; marked ABNORMAL", task.id)
     await redeliver_pending_callbacks(settings)
+    await sweep_missed_tree_notices()
     rows = (
         await Task.filter(status__in=[TaskStatus.PENDING, TaskStatus.WAITING])
         .exclude(kind=TaskKind.PIPELINE)

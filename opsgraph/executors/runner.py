@@ -32,6 +32,8 @@ from opsgraph.executors import (  # noqa: F401 - register the step executors
     basic_steps,
     iac_scan,
     security_scan,
+    step_holds,
+    tree_task_notices,
 )
 from opsgraph.executors.agent_routes import pagent_jumps
 from opsgraph.executors.approval_wait import close_open_tickets, wait_for_approval
@@ -41,6 +43,7 @@ from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, record_start
 from opsgraph.executors.sessions import SessionPool
 from opsgraph.executors.ssh import SshFailure, SshSession, SshTarget
+from opsgraph.executors.step_holds import Held
 from opsgraph.executors.steps import (
     LOCAL_EXECUTORS,
     STEP_EXECUTORS,
@@ -49,6 +52,7 @@ from opsgraph.executors.steps import (
     LocalRun,
     StepExecutor,
 )
+from opsgraph.executors.task_end import announce_task_end
 from opsgraph.models.jobs import Account, AccountAuth, StepKind
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
 from opsgraph.models.topology import Host
@@ -109,6 +113,7 @@ class TaskRunner:
             await recorder.stop()
         await forget_task(task.id)
         schedule_callback(task.id, self.settings)
+        await announce_task_end(task.id)
 
     async def _run_steps(
         self,
@@ -120,27 +125,62 @@ class TaskRunner:
         handback: asyncio.Event | None,
     ) -> tuple[TaskStatus, str]:
         for step in await TaskStep.filter(task_id=task.id).order_by("position"):
-            if step.status in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
-                continue
-            if handback is not None and handback.is_set() and not cancel.is_set():
-                raise HandedBack
-            if cancel.is_set():
+            if step.status not in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
+                if handback is not None and handback.is_set() and not cancel.is_set():
+                    raise HandedBack
+                if cancel.is_set():
+                    await self._cancel_remaining(task, recorder)
+                    return TaskStatus.CANCELLED, "cancelled"
+                outcome, reason = await self._run_step(task, step, recorder, pool, cancel, confirm, handback)
+                if outcome == TaskStatus.CANCELLED:
+                    await self._cancel_remaining(task, recorder)
+                    return TaskStatus.CANCELLED, "cancelled"
+                if outcome not in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
+                    detail = f": {reason}" if reason else ""
+                    return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed{detail}"
+            # Also on resuming: a step that ended paused holds again.
+            if step_holds.pauses(step) and await self._hold(task, step, recorder, cancel, confirm) == Held.CANCELLED:
                 await self._cancel_remaining(task, recorder)
                 return TaskStatus.CANCELLED, "cancelled"
-            reason = ""
-            if step.kind == StepKind.APPROVAL:  # an ITSM approval ticket (executors.approval_wait)
-                outcome, reason = await wait_for_approval(task, step, recorder, cancel, confirm)
-            elif step.kind in LOCAL_EXECUTORS:
-                outcome, reason = await self._run_local_step(task, step, recorder, cancel)
-            else:
-                outcome = await self._run_host_step(task, step, recorder, pool, cancel, handback)
-            if outcome == TaskStatus.CANCELLED:
-                await self._cancel_remaining(task, recorder)
-                return TaskStatus.CANCELLED, "cancelled"
-            if outcome != TaskStatus.SUCCESS:
-                detail = f": {reason}" if reason else ""
-                return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed{detail}"
         return TaskStatus.SUCCESS, ""
+
+    async def _hold(
+        self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event, confirm: asyncio.Event
+    ) -> Held:
+        return await step_holds.wait_for_release(task, step, recorder, cancel, confirm)
+
+    async def _run_step(
+        self,
+        task: Task,
+        step: TaskStep,
+        recorder: TaskRecorder,
+        pool: SessionPool,
+        cancel: asyncio.Event,
+        confirm: asyncio.Event,
+        handback: asyncio.Event | None,
+    ) -> tuple[TaskStatus, str]:
+        """One step to its outcome; a failed step that `decides` (executors.step_holds) waits for
+        an operator and may run its failed hosts again."""
+        reason = ""
+        if step.kind == StepKind.APPROVAL:  # an ITSM approval ticket (executors.approval_wait)
+            return await wait_for_approval(task, step, recorder, cancel, confirm)
+        if step.kind in LOCAL_EXECUTORS:
+            return await self._run_local_step(task, step, recorder, cancel)
+        # A FAILED step here is a run resumed while its decision was awaited: straight back to it.
+        resumed = step.status == TaskStatus.FAILED and step_holds.decides(step)
+        outcome = (
+            TaskStatus.FAILED if resumed else await self._run_host_step(task, step, recorder, pool, cancel, handback)
+        )
+        while outcome == TaskStatus.FAILED and step_holds.decides(step):
+            held = await step_holds.wait_for_decision(task, step, recorder, cancel, confirm)
+            if held == Held.RETRY:
+                outcome = await self._run_host_step(task, step, recorder, pool, cancel, handback)
+                continue
+            outcome = {Held.IGNORED: TaskStatus.SKIPPED, Held.CANCELLED: TaskStatus.CANCELLED}.get(held, outcome)
+            break
+        if outcome == TaskStatus.FAILED:
+            reason = step_holds.stop_reason(step)
+        return outcome, reason
 
     async def _run_local_step(
         self, task: Task, step: TaskStep, recorder: TaskRecorder, cancel: asyncio.Event

@@ -1,36 +1,57 @@
-"""OpenC3 subtask controls and kill, carried out on our tasks.
+"""OpenC3 subtask controls and kill, carried out on our tasks as upstream's api/subtask.pm does.
 
-- `running` (retry) and `ignore` and `fail` apply to a step in `decision` (failed, task ended
-  FAILED, nobody decided yet): retry re-runs the step's failed hosts and carries on; ignore marks
-  the step SKIPPED and carries on with the next steps; fail keeps the task failed and records
-  "stop by <user>" as its reason.
-- `next` releases a paused step; our runs do not pause between steps, so it changes nothing.
-- POST needs level 2 (write), PUT level 1 (control) and only allows next / running, as upstream.
+- `running` (retry), `ignore` and `fail` apply to a step in `decision` (it failed, its task waits;
+  executors/step_holds.py): retry re-runs the step's failed hosts and carries on, ignore marks the
+  step SKIPPED and carries on with the next steps, fail ends the task failed and records
+  "stop by <user>" as its reason. Anything else: "no update anything", as upstream.
+- `next` releases a step's `pause`: once the step has started (upstream sets the flag then) and
+  until it is released; sent while the step still runs, the task will not stop after it.
+- The control is stored on the step first, then the waiting run is woken (the queue's confirm);
+  the run reads it from the database, so a run resumed after a restart finds it too.
+- POST needs level 2 (write), or level 1 (control) when the job's `_authorization_` is "true";
+  PUT needs level 1 and only allows next / running, as upstream.
 - kill (`/slave/:slavename/killtask/:uuid`) cancels the task: running commands are killed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
 from opsgraph.executors.queue import task_queue
+from opsgraph.models.jobs import JobTemplate
 from opsgraph.models.service_tree import TreeTask
 from opsgraph.models.tasks import Task, TaskStatus, TaskStep
 from opsgraph.resolvers.audit import record_operation
 from opsgraph.resolvers.service_tree.access import CONTROL, WRITE, node_for, require_level
-from opsgraph.resolvers.service_tree.tasks import subtask_status
-from opsgraph.resolvers.tasks.control import cancel_task, retry_failed_hosts
+from opsgraph.resolvers.service_tree.tasks import subtask_pause, subtask_status
+from opsgraph.resolvers.service_tree.variables import AUTHORIZATION
+from opsgraph.resolvers.tasks.control import cancel_task
 from opsgraph.resolvers.topology.common import write_transaction
 
 CONTROLS = ("next", "fail", "running", "ignore")
 PUT_CONTROLS = ("next", "running")
 
 
-async def _find(principal: Principal, tree_id: int, task_uuid: str, level: int) -> tuple[TreeTask, Task]:
-    node = await node_for(principal, tree_id, level)
+async def _level(record: TreeTask | None, put: bool) -> int:
+    """POST: write, or control for a job whose `_authorization_` is "true"; PUT: control."""
+    if put or record is None or not record.task_id:
+        return CONTROL if put else WRITE
+    params = await Task.filter(id=record.task_id).values_list("params", flat=True)
+    template_id = ((params[0] if params else None) or {}).get("template_id")
+    if template_id is None:
+        return WRITE
+    stored = await JobTemplate.filter(id=template_id).values_list("variables", flat=True)
+    variables = (stored[0] if stored else None) or {}
+    authorized = str(variables.get(AUTHORIZATION, "")).lower() == "true"
+    return CONTROL if authorized else WRITE
+
+
+async def _find(principal: Principal, tree_id: int, task_uuid: str, put: bool) -> tuple[TreeTask, Task]:
+    node = await node_for(principal, tree_id)
     record = await TreeTask.get_or_none(uuid=task_uuid, tree_id=node.tree_id)
+    require_level(principal, node, await _level(record, put))
     task = await Task.get_or_none(id=record.task_id) if record is not None and record.task_id else None
     if record is None or task is None:
         raise NotFound(f"tree node {tree_id} has no task {task_uuid}", field="taskuuid")
@@ -43,30 +64,26 @@ async def control_subtask(
     allowed = PUT_CONTROLS if put else CONTROLS
     if control not in allowed:
         raise ValidationFailed(f"check format fail control: must be one of {', '.join(allowed)}", field="control")
-    record, task = await _find(principal, tree_id, task_uuid, CONTROL if put else WRITE)
-    steps = await TaskStep.filter(task_id=task.id).order_by("position").values("id", "position", "status", "config")
-    step = next((s for s in steps if ((s["config"] or {}).get("openc3") or {}).get("uuid") == subtask_uuid), None)
-    if step is None:
-        raise NotFound(f"task {task_uuid} has no subtask {subtask_uuid}", field="subtaskuuid")
-    if control == "next":
-        return record
-    state = {"status": task.status, "decisions": record.decisions}
-    if subtask_status(step, state) != "decision":
-        raise Conflict(f"subtask {subtask_uuid} is not waiting for a decision", code="NOT_DECISION")
-    decisions = {**record.decisions, str(step["position"]): control}
-    if control == "running":
-        await retry_failed_hosts(principal, task.id)
-        decisions.pop(str(step["position"]))
-        await TreeTask.filter(id=record.id).update(decisions=decisions)
-        return record
+    record, task = await _find(principal, tree_id, task_uuid, put)
     async with write_transaction():
-        updates: dict[str, Any] = {"decisions": decisions}
-        if control == "fail":
-            updates["reason"] = f"stop by {principal.username}"
-        await TreeTask.filter(id=record.id).update(**updates)
-        if control == "ignore":
-            await TaskStep.filter(id=step["id"]).update(status=TaskStatus.SKIPPED)
-            await Task.filter(id=task.id).update(status=TaskStatus.PENDING, error="", cancel_requested=False)
+        steps = await TaskStep.filter(task_id=task.id).select_for_update().order_by("position")
+        step = next((s for s in steps if (s.config.get("openc3") or {}).get("uuid") == subtask_uuid), None)
+        if step is None:
+            raise NotFound(f"task {task_uuid} has no subtask {subtask_uuid}", field="subtaskuuid")
+        shown = {"status": step.status, "config": step.config}
+        if control == "next":
+            if not subtask_pause(shown):
+                raise Conflict(f"no update anything:0 (subtask {subtask_uuid} is not paused)", code="NOT_PAUSED")
+            step.config = {**step.config, "pause_released": True}
+        else:
+            if task.status != TaskStatus.WAITING or subtask_status(shown, {"status": task.status}) != "decision":
+                raise Conflict(
+                    f"no update anything:0 (subtask {subtask_uuid} is not waiting for a decision)", code="NOT_DECISION"
+                )
+            step.config = {**step.config, "decision": control}
+        await TaskStep.filter(id=step.id).update(config=step.config)
+        if control == "fail" and not record.reason:
+            await TreeTask.filter(id=record.id).update(reason=f"stop by {principal.username}"[:512])
         await record_operation(
             principal,
             op_type=control,
@@ -76,8 +93,10 @@ async def control_subtask(
             inst_id=task.id,
             ext_key=task_uuid,
         )
-    if control == "ignore":
-        await task_queue().submit(task.id)  # the runner skips SKIPPED steps and carries on
+    # The waiting run reads the control from the database; with no queue in this process (a CLI),
+    # the run reads it when it resumes.
+    with contextlib.suppress(RuntimeError):
+        await task_queue().confirm(task.id)
     return record
 
 

@@ -95,6 +95,11 @@ async def read_settings(principal: Principal, scope: str) -> dict[str, Any]:
         raise ValidationFailed(f"unknown settings scope {scope!r}", field="scope")
     if scope == "connector":
         principal.require_superuser("reading the connector configuration")
+    return await stored_settings(scope)
+
+
+async def stored_settings(scope: str) -> dict[str, Any]:
+    """The scope's settings over their defaults, for the server's own use (no caller to check)."""
     stored = {
         key: _unwrap(value) for key, value in await PlatformSetting.filter(scope=scope).values_list("key", "value")
     }

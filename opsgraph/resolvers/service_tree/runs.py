@@ -34,6 +34,7 @@ from opsgraph.resolvers.service_tree.variables import AUTHORIZATION, check_task_
 from opsgraph.resolvers.tasks.launch import StepPlan, TaskPlan, launch
 
 PAGE, API = 1, 2  # bk-job start_way: what OpenC3 calls calltype page / api
+EXIT = "_exit_"  # "1", "cmd" or "true": a failed step ends the task instead of waiting for a decision
 CLIENT_UUID = re.compile(r"^[a-zA-Z0-9]{12}$")
 
 
@@ -148,13 +149,30 @@ def notice_plan(step: dict[str, Any]) -> StepPlan:
 
 def _approval_plan(context: RunContext, step: dict[str, Any], origin: dict[str, Any]) -> StepPlan:
     approvers = [a.strip() for a in context.sub(step["approver"]).split(",") if a.strip()]
-    config = {"message": step["cont"], "approvers": approvers, **origin}
+    config = {"message": step["cont"], "approvers": approvers, "everyone": step.get("everyone") == "on", **origin}
     return StepPlan(StepKind.APPROVAL, step["name"], config)
 
 
-async def plan_step(context: RunContext, step: dict[str, Any], origin: dict[str, Any]) -> StepPlan:
+def _holds(context: RunContext, step: dict[str, Any]) -> dict[str, Any]:
+    """How a job's step holds the run (executors/step_holds.py): a failed cmd / scp step waits for
+    a decision, unless the `_exit_` variable says to stop at once; a step with `pause` waits for
+    `next` once it has ended well. Ad-hoc plugin tasks do neither, as upstream."""
+    holds: dict[str, Any] = {"pause": step["pause"]} if step.get("pause") else {}
+    if step["plugin_type"] == "approval":
+        return holds
+    exit_now = str(context.task_variables.get(EXIT) or context.job_variables.get(EXIT) or "").lower()
+    if exit_now in ("1", "cmd", "true"):
+        return {**holds, "stop_reason": "stop by sys._exit_"}
+    return {**holds, "on_failure": "decide"}
+
+
+async def plan_step(
+    context: RunContext, step: dict[str, Any], origin: dict[str, Any], *, in_job: bool = False
+) -> StepPlan:
     origin = {**origin, "openc3": {"uuid": origin.get("openc3_uuid") or new_uuid(), "type": step["plugin_type"]}}
     origin.pop("openc3_uuid", None)
+    if in_job:
+        origin.update(_holds(context, step))
     if step["plugin_type"] == "cmd":
         return await _cmd_plan(context, step, origin)
     if step["plugin_type"] == "scp":
@@ -271,7 +289,7 @@ async def _step_of(context: RunContext, job_step: JobStep) -> StepPlan:
             f"step {job_step.position} ({job_step.name}) was written through GraphQL: run this job with runJob",
             field="jobuuid",
         )
-    return await plan_step(context, step, origin)
+    return await plan_step(context, step, origin, in_job=True)
 
 
 async def redo_tree_task(principal: Principal, tree_id: int, task_uuid: str) -> TreeTask:

@@ -2,10 +2,9 @@
 
 Status mapping from our canonical one: PENDING → init, RUNNING → running, WAITING → waiting,
 SUCCESS → success, FAILED / CANCELLED / ABNORMAL → fail (refuse when an approval was refused).
-Upstream parks a task whose step failed in `waiting` with the step in `decision` until someone
-decides; our run has ended FAILED by then, so the task reads `fail` (pollers stop) and the failed
-step reads `decision` until an operator decides (next / fail / running / ignore), which
-resolvers/service_tree/controls.py carries out on the ended task.
+As upstream, a job whose step failed waits (`waiting`) with the step in `decision` until an
+operator decides (running / ignore / fail: resolvers/service_tree/controls.py), and a step with
+`pause` holds its task `waiting` until `next` (executors/step_holds.py).
 """
 
 from __future__ import annotations
@@ -138,19 +137,29 @@ async def task_by_uuid(principal: Principal, uuid: str) -> dict[str, Any] | None
 
 
 def subtask_status(step: dict[str, Any], task: dict[str, Any]) -> str:
-    decision = (task.get("decisions") or {}).get(str(step["position"]))
+    """A step as an OpenC3 subtask status. A failed step of a job waits in `decision` while its
+    task waits (executors/step_holds.py); a decision taken but not yet acted on reads as itself."""
     status = TaskStatus(step["status"])
+    config = step.get("config") or {}
     if status == TaskStatus.SKIPPED:
         return "ignore"
     if status == TaskStatus.FAILED:
-        if decision == "fail" or task.get("status") not in (TaskStatus.FAILED, TaskStatus.ABNORMAL):
-            return "fail"
-        return "decision"
+        if task.get("status") == TaskStatus.WAITING and config.get("on_failure") == "decide":
+            return str(config.get("decision") or "decision")
+        return "fail"
     if status == TaskStatus.CANCELLED:
         return "fail"
     return {TaskStatus.PENDING: "init", TaskStatus.WAITING: "waiting", TaskStatus.SUCCESS: "success"}.get(
         status, "running"
     )
+
+
+def subtask_pause(step: dict[str, Any]) -> str:
+    """Upstream's `pause` column: the step's pause text from when it starts until `next` clears it."""
+    config = step.get("config") or {}
+    if TaskStatus(step["status"]) == TaskStatus.PENDING or config.get("pause_released"):
+        return ""
+    return str(config.get("pause") or "")
 
 
 def shape_subtasks(steps: list[dict[str, Any]], task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -172,7 +181,7 @@ def shape_subtasks(steps: list[dict[str, Any]], task: dict[str, Any]) -> list[di
                 "starttime": step["started_at"],
                 "finishtime": step["finished_at"],
                 "runtime": runtime(step["started_at"], step["finished_at"]),
-                "pause": "",
+                "pause": subtask_pause(step),
             }
         )
     return shown
