@@ -132,7 +132,8 @@ def logs(client: GraphQLClient, ticket: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class Receiver:
-    """A real HTTP server on loopback; the first `fail_first` requests get HTTP 500."""
+    """A real HTTP server on loopback (on `port`, or any free one); the first `fail_first` requests
+    get HTTP 500."""
 
     url: str
     received: queue.Queue[tuple[dict[str, str], dict[str, Any]]]
@@ -142,7 +143,7 @@ class Receiver:
 
 
 @contextmanager
-def receiver(fail_first: int = 0) -> Iterator[Receiver]:
+def receiver(fail_first: int = 0, port: int = 0) -> Iterator[Receiver]:
     received: queue.Queue[tuple[dict[str, str], dict[str, Any]]] = queue.Queue()
     failures = {"left": fail_first}
     lock = threading.Lock()
@@ -163,7 +164,7 @@ def receiver(fail_first: int = 0) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

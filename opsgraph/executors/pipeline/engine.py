@@ -20,12 +20,12 @@ from typing import Any
 from opsgraph.core.errors import NotFound
 from opsgraph.core.events import EventBus
 from opsgraph.core.settings import Settings
-from opsgraph.executors.callbacks import schedule_callback
+from opsgraph.executors import leases
+from opsgraph.executors.callbacks import redeliver_pending_callbacks, schedule_callback
 from opsgraph.executors.pipeline import states
 from opsgraph.executors.pipeline.plugins import load_plugins
 from opsgraph.executors.pipeline.runtime import RunRuntime
 from opsgraph.models.pipelines import PipelineRun
-from opsgraph.models.tasks import FINISHED_STATUSES, Task
 
 log = logging.getLogger("opsgraph.pipeline")
 
@@ -100,14 +100,15 @@ class PipelineEngine:
             del self.runtimes[runtime.task.id]
 
     def task_ended(self, task_id: int) -> None:
-        schedule_callback(task_id, self.settings)
+        """The run's end is committed: deliver the callback it owes (nothing when already settled)."""
+        schedule_callback(task_id, self.settings, only_if_owed=True)
 
     async def recover(self) -> list[int]:
         """After a restart: every run that was started and has not ended gets a runtime again.
 
         RUNNING activities resume through their plugin (a sleep waits what is left, a pause node
         waits again, a job node follows its job), READY nodes start, and a run that was told to
-        start but never did starts now. Callbacks interrupted mid-delivery are sent again."""
+        start but never did starts now."""
         rows = await PipelineRun.filter(
             is_started=True,
             root_state__in=[states.CREATED, states.RUNNING, states.SUSPENDED],
@@ -121,14 +122,11 @@ class PipelineEngine:
                 log.exception("pipeline task %s could not be resumed after the restart", task_id)
                 continue
             resumed.append(task_id)
-        undelivered = await Task.filter(
-            kind="PIPELINE",
-            status__in=list(FINISHED_STATUSES),
-            callback_url__not="",
-            callback_status__in=["", "RETRYING"],
-        ).values("id")
-        for row in undelivered:
-            schedule_callback(int(row["id"]), self.settings)
+        if leases.leases_enabled():
+            # The distributed server's start-up: callbacks owed (pipelines' and jobs') go out from
+            # the task-row outbox here, where every dialect's body renderer is loaded; the embedded
+            # deployment's recovery (executors/recovery.py) already did this before resuming us.
+            await redeliver_pending_callbacks(self.settings)
         from opsgraph.executors.pipeline import approval_bridge
 
         await approval_bridge.redeliver(self)

@@ -5,6 +5,8 @@ Changes that belong together — a node finishing and its successors becoming RE
 its branches — are committed in ONE transaction with their events, so a crash leaves either the
 whole step of the flow or none of it, and a restart resumes from a consistent picture.
 
+The transaction that ends a run also marks its task-end callback as owed (callback_status "").
+
 Events are the task's usual ones: STEP_STATUS per node (payload adds nodeId, state, loop, retry,
 skip) and TASK_STATUS for the root (payload adds the bk-sops root `state`).
 """
@@ -47,6 +49,7 @@ class PipelineRecorder(TaskRecorder):
     def __init__(self, task: Task, run: PipelineRun, bus: Any, *, max_log_bytes: int = 1 << 20) -> None:
         super().__init__(task, bus, max_log_bytes=max_log_bytes)
         self.run = run
+        self._owes_callback = False
 
     def touch(self, step: TaskStep, state: str | None = None, **changes: Any) -> TaskStep:
         """Change a node in memory (commit with `commit`): its state, times and canonical status."""
@@ -82,12 +85,14 @@ class PipelineRecorder(TaskRecorder):
             return
         chosen = list(steps)
         task, run = self.task, self.run
+        callback = ["callback_status", "callback_attempts", "callback_error"] if self._owes_callback else []
+        self._owes_callback = False
 
         async def apply() -> None:
             for step in chosen:
                 await step.save(update_fields=["status", "config", "started_at", "finished_at"])
             if root_changed:
-                await task.save(update_fields=["status", "started_at", "finished_at", "error"])
+                await task.save(update_fields=["status", "started_at", "finished_at", "error", *callback])
                 await run.save(update_fields=["root_state", "is_started", "is_finished"])
 
         await self._write(rows, apply)
@@ -106,8 +111,13 @@ class PipelineRecorder(TaskRecorder):
                 task.started_at = task.started_at or now()
                 task.finished_at = None
                 task.error = ""
-            elif status in _ENDED:
+            elif status in _ENDED and before[1] not in _ENDED:
+                # A new ending: its time (the callback's delivery id) and, written with it, the
+                # callback it owes — the outbox row is the task row (executors/callbacks.py).
                 task.finished_at = now()
+                if task.callback_url:
+                    task.callback_status, task.callback_attempts, task.callback_error = "", 0, ""
+                    self._owes_callback = True
         if error is not None:
             task.error = error[:1024]
         return (run.root_state, task.status, task.error) != before
