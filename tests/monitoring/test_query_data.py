@@ -89,6 +89,11 @@ def test_filters_groups_and_ordering(monitor_lab: MonitorLab) -> None:
         ("select max(in_use) from {biz}_system_disk where time >= 'yesterday'", "time"),
         ("select max(in_use) from {biz}_system_disk having max(in_use) > 1", "HAVING"),
         ("select max(in_use) from {biz}_system_disk limit 999999999", "LIMIT"),
+        # Not in the documented dialect: refused by name, with the documented way instead.
+        ("select last(in_use) as x from {biz}_system_disk group by ip", "no last()"),
+        ("select first(in_use) from {biz}_system_disk", "first()"),
+        ("select max(in_use) from {biz}_system_disk group by minute1 limit 5 offset 10", "OFFSET"),
+        ("select max(in_use) from {biz}_system_disk group by minute1 limit 10, 5", "OFFSET"),
     ],
 )
 def test_bad_queries_name_what_is_wrong(monitor_lab: MonitorLab, sql: str, words: str) -> None:

@@ -16,12 +16,14 @@ from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.models.monitoring_alarms import Alarm, AlarmEventKind, AlarmShield, AlarmStatus
 from opsgraph.resolvers.audit import operation_entry, record_operation, record_operations
 from opsgraph.resolvers.monitoring.alarm_events import record_alarm_event
+from opsgraph.resolvers.monitoring.shield_cycles import CYCLE_TYPES, business_zone, cycle_in_force, normalise_cycle
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import write_transaction
 
 ACT_ROLE = "operator"
 MAX_BATCH = 500
 MAX_SHIELD = timedelta(days=30)
+MAX_PERIODIC_SHIELD = timedelta(days=366)  # a daily / weekly / monthly window may recur for a year
 SHIELD_CATEGORIES = ("scope", "strategy", "alarm")
 
 
@@ -148,18 +150,22 @@ class ShieldSpec:
     dimensions: dict[str, Any] = field(default_factory=dict)
     alarm_ids: list[int] = field(default_factory=list)
     reason: str = ""
+    cycle_config: Any = None  # bk-monitor's cycle_config, validated by shield_cycles.normalise_cycle
 
 
 async def create_shield(principal: Principal, spec: ShieldSpec) -> tuple[AlarmShield, list[int]]:
-    """A time-boxed shield; open alarms it covers are shielded at once. Returns it and those alarm ids."""
+    """A time-boxed shield, one-off or periodic; open alarms it covers now are shielded at once.
+    Returns it and those alarm ids."""
     await get_business(principal, spec.business_id, ACT_ROLE)
     if spec.category not in SHIELD_CATEGORIES:
         raise ValidationFailed(f"category must be one of {', '.join(SHIELD_CATEGORIES)}", field="category")
+    cycle = normalise_cycle(spec.cycle_config)
     begin = spec.begin or datetime.now(UTC)
     if spec.end <= begin:
         raise ValidationFailed("end must be after begin", field="end")
-    if spec.end - begin > MAX_SHIELD:
-        raise ValidationFailed("a shield lasts at most 30 days", field="end")
+    if spec.end - begin > (MAX_PERIODIC_SHIELD if cycle else MAX_SHIELD):
+        limit = "366 days (periodic)" if cycle else "30 days (366 for a periodic shield)"
+        raise ValidationFailed(f"a shield lasts at most {limit}", field="end")
     if spec.category == "strategy" and not spec.strategy_ids:
         raise ValidationFailed("a strategy shield names strategyIds", field="strategyIds")
     if spec.category == "alarm" and not spec.alarm_ids:
@@ -179,13 +185,15 @@ async def create_shield(principal: Principal, spec: ShieldSpec) -> tuple[AlarmSh
             strategy_ids=spec.strategy_ids,
             dimensions={k: str(v) for k, v in spec.dimensions.items()},
             alarm_ids=spec.alarm_ids,
+            cycle_config=cycle,
             begin_time=begin,
             end_time=spec.end,
             reason=spec.reason,
             created_by=principal.username,
         )
         shielded: list[int] = []
-        if begin <= datetime.now(UTC):
+        now = datetime.now(UTC)
+        if begin <= now and cycle_in_force(cycle, now, await business_zone(spec.business_id)):
             for alarm in await Alarm.filter(business_id=spec.business_id, status=AlarmStatus.ABNORMAL, shield_id=None):
                 if _covers(shield, alarm):
                     await Alarm.filter(id=alarm.id).update(shield_id=shield.id)
@@ -196,10 +204,11 @@ async def create_shield(principal: Principal, spec: ShieldSpec) -> tuple[AlarmSh
             principal,
             op_type="create",
             op_target="alarm_shield",
-            op_desc=f"shield {spec.category} until {spec.end.isoformat()}",
+            op_desc=f"shield {spec.category} until {spec.end.isoformat()}"
+            + (f" ({CYCLE_TYPES[cycle['type']]})" if cycle else ""),
             business_id=spec.business_id,
             inst_id=shield.id,
-            cur_data={"category": spec.category, "alarms": shielded, "reason": spec.reason},
+            cur_data={"category": spec.category, "alarms": shielded, "reason": spec.reason, "cycle": cycle},
         )
     return shield, shielded
 

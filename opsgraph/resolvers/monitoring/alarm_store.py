@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 
 from opsgraph.models.monitoring_alarms import Alarm, AlarmEventKind, AlarmOrigin, AlarmShield, AlarmStatus
 from opsgraph.resolvers.monitoring.alarm_events import record_alarm_event
+from opsgraph.resolvers.monitoring.shield_cycles import business_zone, cycle_in_force
 
 
 @dataclass
@@ -52,9 +53,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def active_shields(business_id: int) -> list[dict[str, Any]]:
-    now = _now()
-    return list(await AlarmShield.filter(business_id=business_id, begin_time__lte=now, end_time__gt=now).values())
+async def active_shields(business_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The shields in force now: inside [begin, end) and, for a periodic one, inside today's window
+    on the business's clock (shield_cycles)."""
+    moment = now or _now()
+    rows = await AlarmShield.filter(business_id=business_id, begin_time__lte=moment, end_time__gt=moment).values()
+    if not any(row["cycle_config"] for row in rows):
+        return list(rows)
+    zone = await business_zone(business_id)
+    return [row for row in rows if cycle_in_force(row["cycle_config"] or {}, moment, zone)]
+
+
+def covering_shield(
+    shields: list[dict[str, Any]], strategy_id: int | None, dimensions: dict[str, Any], alarm_id: int | None = None
+) -> int | None:
+    """The id of the first shield (of `shields`, already read) that covers an alarm like this."""
+    for shield in shields:
+        if shield["category"] == "strategy" and strategy_id in (shield["strategy_ids"] or []):
+            return int(shield["id"])
+        if shield["category"] == "alarm" and alarm_id is not None and alarm_id in (shield["alarm_ids"] or []):
+            return int(shield["id"])
+        if shield["category"] == "scope":
+            wanted = shield["dimensions"] or {}
+            if wanted and all(str(dimensions.get(k, "")) == str(v) for k, v in wanted.items()):
+                return int(shield["id"])
+    return None
 
 
 async def matching_shield(
@@ -63,16 +86,7 @@ async def matching_shield(
     """The id of an active shield that covers the signal, if any (`shields`: already read)."""
     if shields is None:
         shields = await active_shields(signal.business_id)
-    for shield in shields:
-        if shield["category"] == "strategy" and signal.strategy_id in (shield["strategy_ids"] or []):
-            return int(shield["id"])
-        if shield["category"] == "alarm" and alarm_id is not None and alarm_id in (shield["alarm_ids"] or []):
-            return int(shield["id"])
-        if shield["category"] == "scope":
-            wanted = shield["dimensions"] or {}
-            if wanted and all(str(signal.dimensions.get(k, "")) == str(v) for k, v in wanted.items()):
-                return int(shield["id"])
-    return None
+    return covering_shield(shields, signal.strategy_id, signal.dimensions, alarm_id)
 
 
 async def raise_alarm(

@@ -2,8 +2,9 @@
 
 Per strategy: the monitor source's metric, aggregated per period (`count_freq`) and per dimension
 group over the last `check_window` complete periods, filtered by `where_sql` and the target scope.
-A period is anomalous for a level when every algorithm of that level holds (static threshold;
-year-on-year: against the same period 7 days earlier; ring ratio: against the previous period).
+A period is anomalous for a level when every algorithm of that level holds (algorithms: static
+threshold, simple and advanced year-on-year / ring ratio, amplitudes and ranges), each reading the
+history it needs: earlier periods, and the same periods whole days back.
 `count` anomalous periods within the window raise an alarm at the most severe such level; a window
 without any anomaly recovers it. `nodata_alarm` periods without data after data was seen raise a
 no-data alarm, recovered when data returns. Values are compared as displayed: raw / unit_conversion.
@@ -21,9 +22,9 @@ from typing import Any
 from tortoise.expressions import F
 
 from opsgraph.models.monitoring_alarms import Alarm, AlarmOrigin, AlarmStatus, AlarmStrategy, MonitorSource
+from opsgraph.resolvers.monitoring import algorithms
 from opsgraph.resolvers.monitoring.alarm_store import AlarmSignal, active_shields, raise_alarm, recover_alarm
 from opsgraph.resolvers.monitoring.metric_query import (
-    GroupKey,
     Partial,
     SeriesRow,
     aggregate,
@@ -32,21 +33,10 @@ from opsgraph.resolvers.monitoring.metric_query import (
 )
 from opsgraph.resolvers.monitoring.notify import notify_alarm
 from opsgraph.resolvers.monitoring.sql_filters import where_predicate
-from opsgraph.resolvers.monitoring.strategy_shape import RING_RATIO, STATIC, YEAR_ON_YEAR, describe_algorithm
 from opsgraph.resolvers.monitoring.tables import table_spec
 from opsgraph.resolvers.monitoring.targets import condition_predicate, host_topology, uses_topology
 
 log = logging.getLogger("opsgraph.monitoring.detection")
-
-WEEK = 7 * 86400
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "gte": lambda v, t: v >= t,
-    "gt": lambda v, t: v > t,
-    "lte": lambda v, t: v <= t,
-    "lt": lambda v, t: v < t,
-    "eq": lambda v, t: v == t,
-    "neq": lambda v, t: v != t,
-}
 
 
 @dataclass
@@ -55,19 +45,6 @@ class DetectionStats:
     groups: int = 0
     raised: int = 0
     recovered: int = 0
-
-
-def _holds(item: dict[str, Any], value: float, previous: float | None, week_ago: float | None) -> bool:
-    config = item["config"]
-    if item["algorithm_id"] == STATIC:
-        return _COMPARE[config["method"]](value, float(config["threshold"]))
-    base = previous if item["algorithm_id"] == RING_RATIO else week_ago
-    if base is None or base == 0:
-        return False
-    change = (value - base) / abs(base) * 100
-    return (config.get("ceil") is not None and change >= config["ceil"]) or (
-        config.get("floor") is not None and -change >= config["floor"]
-    )
 
 
 def _value(partial: Partial | None, method: str, conversion: float) -> float | None:
@@ -94,12 +71,19 @@ async def detect_strategy(strategy: AlarmStrategy, source: MonitorSource, now: i
     keep = _predicate([None if where is None else (lambda row: where(series_dims(row))), scope])
     series = await find_series([source.business_id], source.table, source.field, keep)
     dims = list(source.dimensions)
-    lookback = max(window, strategy.nodata_alarm * 3) + 1
+    back, offsets = 0, set()
+    for level in strategy.levels.values():
+        for item in level["detect_algorithm"]:
+            periods_back, days_back = algorithms.history_needs(item, period)
+            back, offsets = max(back, periods_back), offsets | days_back
+    lookback = max(window + back, strategy.nodata_alarm * 3 + 1, window + 1)
     groups = await aggregate(series, start=end - lookback * period, end=end, bucket=period, group_by=dims, now=now)
-    uses_yoy = any(a["algorithm_id"] == YEAR_ON_YEAR for lv in strategy.levels.values() for a in lv["detect_algorithm"])
-    week_groups: dict[GroupKey, dict[int, Partial]] = {}
-    if uses_yoy:
-        week_groups = await aggregate(series, start=start - WEEK, end=end - WEEK, bucket=period, group_by=dims, now=now)
+    for offset in sorted(offsets):  # the same periods whole days back, and one period before them
+        earlier = await aggregate(
+            series, start=start - offset - period, end=end - offset, bucket=period, group_by=dims, now=now
+        )
+        for key, buckets in earlier.items():
+            groups.setdefault(key, {}).update(buckets)
     open_alarms = {
         a["dedupe_key"]: a for a in await Alarm.filter(strategy_id=strategy.id, status=AlarmStatus.ABNORMAL).values()
     }
@@ -116,19 +100,18 @@ async def detect_strategy(strategy: AlarmStrategy, source: MonitorSource, now: i
         worst: tuple[int, int, float, str] | None = None  # (level, hits, latest value, description)
         anomalous = 0
         for level in sorted(strategy.levels, key=int):
-            algorithms = strategy.levels[level]["detect_algorithm"]
+            level_algorithms = strategy.levels[level]["detect_algorithm"]
             hits, latest = 0, None
             for moment in periods:
                 value = values.get(moment)
                 if value is None:
                     continue
-                week = _value(week_groups.get(key, {}).get(moment - WEEK), method, conversion)
-                if all(_holds(a, value, values.get(moment - period), week) for a in algorithms):
+                if all(algorithms.holds(a, moment, value, values.get, period) for a in level_algorithms):
                     hits += 1
                     latest = value
             anomalous += hits
             if hits >= strategy.count and latest is not None and worst is None:
-                text = " 且 ".join(describe_algorithm(a, source.unit) for a in algorithms)
+                text = " 且 ".join(algorithms.describe(a, source.unit) for a in level_algorithms)
                 worst = (int(level), hits, latest, text)
         signal = _signal(strategy, source, spec.alarm_type, dimensions, "strategy")
         if worst is not None:
@@ -139,17 +122,17 @@ async def detect_strategy(strategy: AlarmStrategy, source: MonitorSource, now: i
             if existing is None or worst_level < existing["level"]:  # new, or more severe now
                 alarm, created = await raise_alarm(signal, known_new=existing is None, shields=shields)
                 stats.raised += int(created)
-                await notify_alarm(alarm, strategy, "abnormal")
+                await notify_alarm(alarm, strategy, "abnormal", shields=shields)
             else:
                 # Still abnormal: counted in one statement for the whole strategy, below.
                 touched.append(existing["id"])
                 if _notification_due(existing, strategy, checked_at):
-                    await notify_alarm(await Alarm.get(id=existing["id"]), strategy, "abnormal")
+                    await notify_alarm(await Alarm.get(id=existing["id"]), strategy, "abnormal", shields=shields)
         elif signal.dedupe_key in open_alarms and not anomalous and values.get(periods[-1]) is not None:
             recovered = await recover_alarm(signal.dedupe_key, "no anomaly in the check window")
             if recovered is not None:
                 stats.recovered += 1
-                await notify_alarm(recovered, strategy, "recovered")
+                await notify_alarm(recovered, strategy, "recovered", shields=shields)
         if strategy.nodata_alarm:
             await _nodata(strategy, source, spec.alarm_type, dimensions, values, end, period, stats, open_alarms)
     if touched:
@@ -159,10 +142,10 @@ async def detect_strategy(strategy: AlarmStrategy, source: MonitorSource, now: i
 
 
 def _notification_due(alarm: dict[str, Any], strategy: AlarmStrategy, moment: datetime) -> bool:
-    """Worth loading the alarm for notify_alarm (which decides): ways configured, not shielded, and
-    the last notification older than alarm_window."""
+    """Worth loading the alarm for notify_alarm (which decides, shields and notice window included):
+    ways configured and the last notification older than alarm_window."""
     config = strategy.levels.get(str(alarm["level"])) or {}
-    if not config.get("notify_way") or alarm["shield_id"] is not None:
+    if not config.get("notify_way"):
         return False
     last = alarm["last_notified_at"]
     return last is None or moment - last >= timedelta(minutes=strategy.alarm_window)

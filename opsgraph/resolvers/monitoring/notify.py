@@ -2,11 +2,15 @@
 
 A strategy level names its ways (mail, wechat, sms, phone) and receivers (responsible users, phone
 receivers for calls, and business roles: role_list "Maintainers", "Operator", "Developer",
-"Tester", "Productor" → the business's people). An open alarm is notified when it is raised and
-again at most once per `alarm_window` minutes while it stays abnormal (bk-monitor's convergence),
-only inside the level's daily notice window (UTC), never while shielded; a recovery is notified
-when the level asks for it (is_recovery). Messages go to `send_message` (messaging), which stores
-them in its outbox before returning and delivers them with retries.
+"Tester", "Productor" or their v3 names bk_biz_maintainer… → the people the business lists in
+that role). An open alarm is notified when it is raised and again at most once per `alarm_window`
+minutes while it stays abnormal (bk-monitor's convergence), only inside the level's daily notice
+window and never while a shield is in force. Both are judged on the business's clock (its
+`time_zone`, see shield_cycles), and re-checked at every notification: an alarm raised under a
+shield is notified once the shield is over (or outside a periodic shield's window), and one held
+back by the notice window is notified when the window opens. A recovery is notified when the level
+asks for it (is_recovery). Messages go to `send_message` (messaging), which stores them in its
+outbox before returning and delivers them with retries.
 """
 
 from __future__ import annotations
@@ -18,26 +22,13 @@ from typing import Any
 from opsgraph.models.monitoring_alarms import Alarm, AlarmEventKind, AlarmStrategy
 from opsgraph.models.topology import Business
 from opsgraph.resolvers.monitoring.alarm_events import record_alarm_event
-from opsgraph.resolvers.monitoring.strategy_shape import NOTIFY_WAYS
+from opsgraph.resolvers.monitoring.alarm_store import active_shields, covering_shield
+from opsgraph.resolvers.monitoring.shield_cycles import in_notice_window, zone_named
+from opsgraph.resolvers.monitoring.strategy_shape import NOTIFY_WAYS, ROLE_FIELDS
 
 log = logging.getLogger("opsgraph.monitoring.notify")
 
-ROLE_FIELDS = {
-    "maintainers": "maintainer",
-    "maintainer": "maintainer",
-    "operator": "operator",
-    "productor": "productor",
-    "developer": "developer",
-    "tester": "tester",
-}
 LEVEL_NAMES = {1: "致命", 2: "预警", 3: "提醒"}
-
-
-def in_notice_window(config: dict[str, Any], moment: datetime) -> bool:
-    start = config.get("notice_start_time") or "00:00"
-    end = config.get("notice_end_time") or "23:59"
-    now = moment.astimezone(UTC).strftime("%H:%M")
-    return start <= now <= end if start <= end else (now >= start or now <= end)
 
 
 def _people(business: Business | None, roles: list[str]) -> list[str]:
@@ -60,13 +51,34 @@ def receivers_by_channel(config: dict[str, Any], business: Business | None) -> d
     return channels
 
 
-async def notify_alarm(alarm: Alarm, strategy: AlarmStrategy | None, kind: str, *, now: datetime | None = None) -> bool:
-    """Send what the strategy asks for `kind` ("abnormal" or "recovered"); True when anything was queued."""
-    if strategy is None or alarm.shield_id is not None:
+async def _shield_now(alarm: Alarm, moment: datetime, shields: list[dict[str, Any]] | None) -> int | None:
+    """The shield in force for the alarm now; the alarm row follows it (shielded / unshielded)."""
+    if shields is None:
+        shields = await active_shields(alarm.business_id, moment)
+    current = covering_shield(shields, alarm.strategy_id, alarm.dimensions, alarm.id)
+    if current != alarm.shield_id:
+        await Alarm.filter(id=alarm.id).update(shield_id=current)
+        alarm.shield_id = current
+        if current is not None:
+            await record_alarm_event(alarm, AlarmEventKind.SHIELDED, {"shield_id": current})
+    return current
+
+
+async def notify_alarm(
+    alarm: Alarm,
+    strategy: AlarmStrategy | None,
+    kind: str,
+    *,
+    now: datetime | None = None,
+    shields: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Send what the strategy asks for `kind` ("abnormal" or "recovered"); True when anything was
+    queued. `shields`: the business's shields in force at `now`, when the caller has read them."""
+    if strategy is None:
         return False
     moment = now or datetime.now(UTC)
     config = strategy.levels.get(str(alarm.level)) or {}
-    if not config or not in_notice_window(config, moment):
+    if not config or not config.get("notify_way"):
         return False
     if kind == "abnormal":
         if alarm.last_notified_at is not None and moment - alarm.last_notified_at < timedelta(
@@ -75,9 +87,12 @@ async def notify_alarm(alarm: Alarm, strategy: AlarmStrategy | None, kind: str, 
             return False
     elif not (config.get("is_recovery") or strategy.is_recovery):
         return False
-    if not config.get("notify_way"):
+    if await _shield_now(alarm, moment, shields) is not None:
         return False
-    business = await Business.get_or_none(id=alarm.business_id) if config.get("role_list") else None
+    business = await Business.get_or_none(id=alarm.business_id)
+    zone = zone_named(business.time_zone if business else None)
+    if not in_notice_window(config, moment, zone):
+        return False
     channels = receivers_by_channel(config, business)
     if not channels:
         return False
@@ -88,7 +103,8 @@ async def notify_alarm(alarm: Alarm, strategy: AlarmStrategy | None, kind: str, 
         return False
     state = "已恢复" if kind == "recovered" else "发生告警"
     title = f"【{LEVEL_NAMES.get(alarm.level, alarm.level)}】{alarm.title}{state}"
-    content = f"{alarm.title}\n{alarm.content}\n维度: {alarm.dimensions}\n时间: {moment.isoformat()}"
+    local = moment.astimezone(zone)
+    content = f"{alarm.title}\n{alarm.content}\n维度: {alarm.dimensions}\n时间: {local:%Y-%m-%d %H:%M:%S %Z}"
     outcomes: list[Any] = []
     for channel, receivers in channels.items():
         try:

@@ -7,7 +7,9 @@ The text is parsed by sqlglot (MySQL dialect: double quotes are strings, as in t
 example), checked against an allow-list (one SELECT; FROM `<biz>_<table>` of a known table; the
 aggregates avg/sum/min/max/count of the table's metrics; WHERE on dimensions and `time`; GROUP BY
 dimensions and `minuteN`; ORDER BY; LIMIT), and run as parameterised ORM queries
-(metric_query.aggregate). Anything else is refused with an error naming the part.
+(metric_query.aggregate). Anything else is refused with an error naming the part. The documented
+dialect (the catalogue's example and field table) has no `last()` and no `OFFSET`: both are refused
+by name, with the documented way to get the same answer.
 
 Time: `time >= "5m"` (relative: s, m, h, d), epoch milliseconds, or "YYYY-MM-DD HH:MM:SS" (UTC).
 Without a lower bound the last hour is read. Results carry epoch milliseconds.
@@ -46,6 +48,13 @@ _TABLE = re.compile(r"^(\d{1,10})_([A-Za-z_][A-Za-z0-9_]{0,63})$")
 _RELATIVE = re.compile(r"^(\d{1,7})\s*([smhd])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MINUTES = re.compile(r"^minute(\d{1,4})$")
+# What users of InfluxQL-like dialects reach for first, and the documented dialect's way instead.
+NOT_IN_DIALECT = {
+    "last": "; the documented query_data dialect has no last(): select max() or avg() grouped by minuteN and "
+    "order by time desc limit 1",
+    "first": "; the documented query_data dialect has no first(): group by minuteN and order by time limit 1",
+    "offset": "; the documented query_data dialect pages with LIMIT only: narrow the time range instead of OFFSET",
+}
 _ALLOWED_SELECT_KEYS = {"expressions", "from_", "where", "group", "order", "limit", "kind", "hint"}
 
 
@@ -131,7 +140,8 @@ def _select_items(select: exp.Select, spec: TableSpec) -> list[SelectItem]:
         if isinstance(target, exp.Anonymous):
             method = str(target.this).lower()
         if method not in AGGREGATES:
-            raise unsupported(f"function {method}() (allowed: {', '.join(AGGREGATES)})")
+            hint = NOT_IN_DIALECT.get(method, "")
+            raise unsupported(f"function {method}() (allowed: {', '.join(AGGREGATES)}){hint}")
         argument = target.this if not isinstance(target, exp.Anonymous) else (target.expressions or [None])[0]
         if isinstance(argument, exp.Star) and method == "count":
             metric = spec.metrics[0]
@@ -168,7 +178,8 @@ def parse_query(sql: str, now: int | None = None) -> tuple[int, str, exp.Select]
         raise unsupported(f"{type(select).__name__.upper()} statements (only SELECT)")
     extra = sorted(k for k, v in select.args.items() if v and k not in _ALLOWED_SELECT_KEYS)
     if extra:
-        raise unsupported(", ".join(k.rstrip("_").upper() for k in extra))
+        names = [k.rstrip("_").upper() for k in extra]
+        raise unsupported(", ".join(names) + "".join(NOT_IN_DIALECT.get(n.lower(), "") for n in names))
     if select.args.get("distinct"):
         raise unsupported("DISTINCT")
     source = select.args.get("from_")

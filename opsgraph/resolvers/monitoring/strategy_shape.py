@@ -18,12 +18,28 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from opsgraph.core.errors import ValidationFailed
+from opsgraph.resolvers.monitoring import algorithms
 
 LEVELS = ("1", "2", "3")
-STATIC, YEAR_ON_YEAR, RING_RATIO = 1000, 1001, 1002
-ALGORITHMS = {STATIC: "静态阈值", YEAR_ON_YEAR: "同比策略(简易)", RING_RATIO: "环比策略(简易)"}
-METHODS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "neq": "≠"}
+ALGORITHMS = algorithms.ALGORITHMS
+describe_algorithm = algorithms.describe
 NOTIFY_WAYS = {"mail": "mail", "wechat": "weixin", "weixin": "weixin", "sms": "sms", "phone": "voice", "voice": "voice"}
+# role_list names → the Business column holding those people. v2 spells the business roles
+# "Maintainers", "Operator"…, v3 notice groups "bk_biz_maintainer"…; "other" (the docs' example)
+# stands for the `responsible` list and adds nobody.
+ROLE_FIELDS = {
+    "maintainers": "maintainer",
+    "maintainer": "maintainer",
+    "bk_biz_maintainer": "maintainer",
+    "operator": "operator",
+    "productor": "productor",
+    "bk_biz_productor": "productor",
+    "developer": "developer",
+    "bk_biz_developer": "developer",
+    "tester": "tester",
+    "bk_biz_tester": "tester",
+    "other": "",
+}
 CONDITION_METHODS = {"eq", "neq", "include", "exclude", "reg", "gt", "gte", "lt", "lte"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -98,35 +114,8 @@ def algorithm(item: Any, where: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise invalid(f"{where} must be an object", where)
     algorithm_id = _int(item.get("algorithm_id"), f"{where}.algorithm_id", 0, 10**6)
-    config = item.get("config") or {}
-    if isinstance(config, str):
-        try:
-            config = json.loads(config)
-        except ValueError as exc:
-            raise invalid(f"{where}.config is not valid JSON", f"{where}.config") from exc
-    if not isinstance(config, dict):
-        raise invalid(f"{where}.config must be an object", f"{where}.config")
-    message = str(config.get("message") or "")[:256]
-    if algorithm_id == STATIC:
-        method = config.get("method")
-        if method not in METHODS:
-            raise invalid(f"{where}.config.method must be one of {', '.join(METHODS)}", f"{where}.config.method")
-        threshold = _number(config.get("threshold"), f"{where}.config.threshold")
-        return {"algorithm_id": STATIC, "config": {"threshold": threshold, "method": method, "message": message}}
-    if algorithm_id in (YEAR_ON_YEAR, RING_RATIO):
-        ceil = _number(config.get("ceil"), f"{where}.config.ceil", optional=True)
-        floor = _number(config.get("floor"), f"{where}.config.floor", optional=True)
-        if ceil is None and floor is None:
-            raise invalid(f"{where}.config needs ceil or floor (percent)", f"{where}.config")
-        for name, value in (("ceil", ceil), ("floor", floor)):
-            if value is not None and value < 0:
-                raise invalid(f"{where}.config.{name} must not be negative", f"{where}.config.{name}")
-        return {"algorithm_id": algorithm_id, "config": {"ceil": ceil, "floor": floor, "message": message}}
-    raise invalid(
-        f"{where}.algorithm_id {algorithm_id} is not supported (1000 static threshold, 1001 year-on-year, "
-        "1002 ring ratio)",
-        f"{where}.algorithm_id",
-    )
+    config = algorithms.normalise(algorithm_id, item.get("config"), f"{where}.config")
+    return {"algorithm_id": algorithm_id, "config": config}
 
 
 def level_config(raw: Any, where: str) -> dict[str, Any]:
@@ -140,12 +129,20 @@ def level_config(raw: Any, where: str) -> dict[str, Any]:
         if way not in NOTIFY_WAYS:
             raise invalid(f"{where}.notify_way {way!r} is not one of mail, wechat, sms, phone", f"{where}.notify_way")
         ways.append(way)
+    roles = _names(raw.get("role_list"), f"{where}.role_list")
+    for role in roles:
+        if role.lower() not in ROLE_FIELDS:
+            raise invalid(
+                f"{where}.role_list {role!r} is not a business role (Maintainers, Operator, Productor, Developer, "
+                "Tester, other)",
+                f"{where}.role_list",
+            )
     return {
         "detect_algorithm": [algorithm(a, f"{where}.detect_algorithm[{i}]") for i, a in enumerate(algorithms)],
         "notify_way": ways,
         "responsible": _names(raw.get("responsible"), f"{where}.responsible"),
         "phone_receiver": _names(raw.get("phone_receiver"), f"{where}.phone_receiver"),
-        "role_list": _names(raw.get("role_list"), f"{where}.role_list"),
+        "role_list": roles,
         "notice_start_time": _hhmm(
             raw.get("notice_start_time", raw.get("alarm_start_time")), f"{where}.notice_start_time", "00:00"
         ),
@@ -336,21 +333,6 @@ def source_spec(raw: Any, business_id: int, where: str = "conf") -> SourceSpec:
         strategies=[strategy_spec(s, f"{where}.alarm_strategy[{i}]", scenario) for i, s in enumerate(strategies_raw)],
         monitor_id=None if monitor_id in (None, "", 0) else _int(monitor_id, f"{where}.monitor_id", 1, 2**31 - 1),
     )
-
-
-def describe_algorithm(item: dict[str, Any], unit: str = "") -> str:
-    config = item["config"]
-    if item["algorithm_id"] == STATIC:
-        threshold = config["threshold"]
-        shown = int(threshold) if float(threshold).is_integer() else threshold
-        return f"当前值{METHODS[config['method']]}阈值:{shown}{unit}"
-    kind = "同比" if item["algorithm_id"] == YEAR_ON_YEAR else "环比"
-    parts = []
-    if config.get("ceil") is not None:
-        parts.append(f"{kind}上升≥{config['ceil']}%")
-    if config.get("floor") is not None:
-        parts.append(f"{kind}下降≥{config['floor']}%")
-    return "或".join(parts)
 
 
 def converge_display(check_window: int, count: int, alarm_window: int) -> str:

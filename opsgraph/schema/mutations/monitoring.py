@@ -85,6 +85,11 @@ class CreateAlarmShieldInput:
     dimensions: JSON | None = None
     alarm_ids: list[strawberry.ID] | None = None
     reason: str = ""
+    cycle_config: JSON | None = strawberry.field(
+        default=None,
+        description="Periodic shield, bk-monitor's cycle_config: {type: 1 once | 2 daily | 3 weekly | 4 monthly, "
+        "begin_time, end_time (HH:MM[:SS] on the business's clock), week_list (1 Monday..7), day_list (1..31)}.",
+    )
 
 
 @strawberry.type
@@ -163,7 +168,11 @@ class MonitoringMutations:
     async def close_alarms(self, info: Info, input: AlarmIdsInput) -> AlarmPartitionPayload:
         return _partition(await alarm_actions.close(info.context.caller, pks(input.alarm_ids, "Alarm"), input.message))
 
-    @strawberry.mutation(description="A time-boxed shield (at most 30 days); covered open alarms are shielded now.")
+    @strawberry.mutation(
+        description="A time-boxed shield (at most 30 days, a periodic one 366), in force between begin and end, "
+        "and with cycleConfig only inside its daily / weekly / monthly window; covered open alarms are shielded "
+        "while it is in force."
+    )
     @returns_user_errors(AlarmShieldPayload)
     async def create_alarm_shield(self, info: Info, input: CreateAlarmShieldInput) -> AlarmShieldPayload:
         if input.dimensions is not None and not isinstance(input.dimensions, dict):
@@ -179,6 +188,7 @@ class MonitoringMutations:
                 dimensions=dict(input.dimensions or {}),
                 alarm_ids=pks(input.alarm_ids or [], "Alarm"),
                 reason=input.reason,
+                cycle_config=input.cycle_config,
             ),
         )
         return AlarmShieldPayload(
