@@ -9,11 +9,10 @@ heartbeat reply. Importing a task also imports its `monitor_conf` as strategies 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from opsgraph.core.auth.principal import Principal
-from opsgraph.core.errors import NotFound, OpsGraphError, ValidationFailed
+from opsgraph.core.errors import OpsGraphError, ValidationFailed
 from opsgraph.models.monitoring_alarms import MonitorSource
 from opsgraph.models.monitoring_checks import UptimeNode, UptimeTask
 from opsgraph.models.topology import Host
@@ -277,22 +276,3 @@ async def checks_for_host(host_id: int) -> list[dict[str, Any]]:
                         }
                     )
     return checks
-
-
-async def set_task_status(principal: Principal, task_id: int, running: bool) -> UptimeTask:
-    task = await UptimeTask.get_or_none(id=task_id)
-    if task is None or not principal.can(task.business_id):
-        raise NotFound(f"uptime task {task_id} does not exist", field="taskId")
-    principal.require(task.business_id, WRITE_ROLE)
-    async with write_transaction():
-        await UptimeTask.filter(id=task_id).update(status="running" if running else "stoped", next_run_at=time.time())
-        await record_operation(
-            principal,
-            op_type="update",
-            op_target="uptime_task",
-            op_desc=f"{'start' if running else 'stop'} uptime task {task.name}",
-            business_id=task.business_id,
-            inst_id=task_id,
-        )
-    await task.refresh_from_db()
-    return task

@@ -13,13 +13,14 @@ from opsgraph.core.ids import encode_global_id
 from opsgraph.models.monitoring_checks import UptimeNode
 from opsgraph.models.topology import Host
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.monitoring import collector_removal, uptime_edit
 from opsgraph.resolvers.monitoring import collectors as collector_actions
 from opsgraph.resolvers.monitoring import uptime as uptime_actions
 from opsgraph.resolvers.topology.business import get_business
 from opsgraph.resolvers.topology.common import write_transaction
 from opsgraph.schema.errors import UserError, returns_user_errors
 from opsgraph.schema.inputs import optional_pk, pk
-from opsgraph.schema.mutations.monitoring import ImportResultPayload
+from opsgraph.schema.mutations.monitoring import DeletedPayload, ImportResultPayload
 from opsgraph.schema.types.monitoring_checks import UptimeNodeType, UptimeTaskType
 from opsgraph.schema.types.tasks import TaskType
 
@@ -53,6 +54,24 @@ class UptimeNodePayload:
 class SetUptimeTaskRunningInput:
     task_id: strawberry.ID
     running: bool
+
+
+@strawberry.input(
+    description="Only the fields given change; the protocol stays. A running task is probed anew at once."
+)
+class UpdateUptimeTaskInput:
+    task_id: strawberry.ID
+    name: str | None = None
+    config: JSON | None = strawberry.field(
+        default=None, description="collector_conf.config in the import shape (ip_list/urls, port, period, timeout…)."
+    )
+    node_ids: list[strawberry.ID] | None = None
+    groups: str | None = None
+
+
+@strawberry.input
+class DeleteUptimeTaskInput:
+    task_id: strawberry.ID
 
 
 @strawberry.type
@@ -95,6 +114,20 @@ class DeployCollectorPayload:
     )
     refused: JSON | None = strawberry.field(
         default=None, description="Hosts refused before the task: [{ip, bk_cloud_id, message}]."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class DeleteCollectorInput:
+    collector_id: strawberry.ID
+
+
+@strawberry.type
+class DeleteCollectorPayload:
+    deleted_id: strawberry.ID | None = None
+    task: TaskType | None = strawberry.field(
+        default=None, description="The undeploy task (null when it was deployed nowhere): per-host results."
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -152,12 +185,33 @@ class MonitoringCheckMutations:
         row = (await UptimeNode.filter(id=node.id).values())[0]
         return UptimeNodePayload(node=UptimeNodeType.from_row(row))
 
-    @strawberry.mutation(description="Start (running) or stop (stoped) an uptime task.")
+    @strawberry.mutation(description="Start (running) or stop (stoped) an uptime task: stopping clears its schedule.")
     @returns_user_errors(UptimeTaskPayload)
     async def set_uptime_task_running(self, info: Info, input: SetUptimeTaskRunningInput) -> UptimeTaskPayload:
-        task = await uptime_actions.set_task_status(info.context.caller, pk(input.task_id, "UptimeTask"), input.running)
+        task = await uptime_edit.set_task_status(info.context.caller, pk(input.task_id, "UptimeTask"), input.running)
         row = (await type(task).filter(id=task.id).values())[0]
         return UptimeTaskPayload(task=UptimeTaskType.from_row(row))
+
+    @strawberry.mutation
+    @returns_user_errors(UptimeTaskPayload)
+    async def update_uptime_task(self, info: Info, input: UpdateUptimeTaskInput) -> UptimeTaskPayload:
+        if input.config is not None and not isinstance(input.config, dict):
+            raise ValidationFailed("config must be an object", field="config")
+        change = uptime_edit.UptimeTaskChange(
+            name=input.name,
+            config=input.config,
+            node_ids=None if input.node_ids is None else [pk(n, "UptimeNode") for n in input.node_ids],
+            groups=input.groups,
+        )
+        task = await uptime_edit.update_task(info.context.caller, pk(input.task_id, "UptimeTask"), change)
+        row = (await type(task).filter(id=task.id).values())[0]
+        return UptimeTaskPayload(task=UptimeTaskType.from_row(row))
+
+    @strawberry.mutation(description="Delete an uptime task and the strategies imported with it; its alarms stay.")
+    @returns_user_errors(DeletedPayload)
+    async def delete_uptime_task(self, info: Info, input: DeleteUptimeTaskInput) -> DeletedPayload:
+        await uptime_edit.delete_task(info.context.caller, pk(input.task_id, "UptimeTask"))
+        return DeletedPayload(deleted_id=input.task_id)
 
     @strawberry.mutation
     @returns_user_errors(ImportResultPayload)
@@ -192,3 +246,13 @@ class MonitoringCheckMutations:
             info.context.loaders.task.clear(deployment.task.id)
             task = TaskType.from_row(await info.context.loaders.task.load(deployment.task.id))
         return DeployCollectorPayload(task=task, refused=cast(JSON, deployment.failed))
+
+    @strawberry.mutation(description="Delete a collector, removing it from the hosts it was deployed to (a task).")
+    @returns_user_errors(DeleteCollectorPayload)
+    async def delete_collector(self, info: Info, input: DeleteCollectorInput) -> DeleteCollectorPayload:
+        task = await collector_removal.delete_collector(info.context.caller, pk(input.collector_id, "Collector"))
+        shown = None
+        if task is not None:
+            info.context.loaders.task.clear(task.id)
+            shown = TaskType.from_row(await info.context.loaders.task.load(task.id))
+        return DeleteCollectorPayload(deleted_id=input.collector_id, task=shown)
