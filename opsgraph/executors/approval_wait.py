@@ -10,6 +10,7 @@
   waits terminates the ticket.
 - A server stopping while the run waits leaves it WAITING (not cancelled): it resumes on start-up.
 - A retry of a job whose approval was refused opens a new ticket (the old one was acknowledged).
+- `everyone` in the step's config: each approver must approve (the first refusal decides).
 
 Resolvers sit above executors, so the ticket actions are imported where they are used.
 """
@@ -65,6 +66,7 @@ async def _ticket_for(task: Task, step: TaskStep) -> int:
             origin_task_id=task.id,
             origin_ref=str(step.id),
             comment=str(step.config.get("message") or ""),
+            everyone=bool(step.config.get("everyone")),
         )
         step.config = {**step.config, "ticket_id": ticket_id}
         await TaskStep.filter(id=step.id).update(config=step.config)

@@ -3,6 +3,8 @@ mobile path by uuid (unguessable, single-use), and the job carries on on real ho
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.compat.job_support import JobEstate, job_estate
@@ -68,7 +70,9 @@ def test_an_approval_step_is_approved_without_login(
     phone = C3Client(server.url)  # the mobile page: no cookie at all
     assert phone.ok("GET", f"/api/job/approval/control/{uuid}")[0]["user"] == name
     assert "no such approval" in phone.refused(
-        "POST", "/api/job/approval/control", json={"uuid": uuid[:-1] + "0", "opinion": "agree"}
+        "POST",
+        "/api/job/approval/control",
+        json={"uuid": uuid[:-1] + ("1" if uuid.endswith("0") else "0"), "opinion": "agree"},
     )
     assert "check format fail opinion" in phone.refused(
         "POST", "/api/job/approval/control", json={"uuid": uuid, "opinion": "ok"}
@@ -103,3 +107,64 @@ def test_a_refusal_ends_the_task_as_refused(
     )
     assert wait_task(c3, tree, run)["status"] == "refuse"
     assert approver.ok("GET", f"/api/job/approval/{uuid}")["remarks"] == "not today"
+
+
+def _approval_uuid(approver: C3Client, run: str) -> str:
+    return str(next(row["uuid"] for row in approver.ok("GET", "/api/job/approval") if row["taskuuid"] == run))
+
+
+def _opinions(c3: C3Client, uuid: str) -> dict[str, str]:
+    return {row["user"]: row["opinion"] for row in c3.ok("GET", f"/api/job/approval/control/{uuid}")}
+
+
+def test_everyone_on_needs_every_approver(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, mail_channel: SmtpSink, unique: str
+) -> None:
+    tree = estate.biz
+    names = [f"ev1{unique}", f"ev2{unique}"]
+    first, second = (user_with_role(server, gql, name, estate.business, "viewer") for name in names)
+    for name in names:
+        gql.ok(PROFILE, {"u": name, "e": f"{name}@example.com"})
+    step = {**approval_step(",".join(names)), "everyone": "on"}
+    job = c3.envelope(
+        "POST",
+        f"/api/job/jobs/{tree}",
+        json={"name": "all-agree", "data": [step, cmd_step("after", estate.ips[0], "echo ran")]},
+    )["uuid"]
+    run = c3.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job})["uuid"]
+    wait_status(c3, tree, run, "waiting")
+    # Each approver is mailed their own uuid.
+    mailed = {mail.envelope_to[0] for mail in mail_channel.mails(2)}
+    assert mailed == {f"{name}@example.com" for name in names}
+    phone = C3Client(server.url)
+    one, two = _approval_uuid(first, run), _approval_uuid(second, run)
+    assert phone.ok("POST", "/api/job/approval/control", json={"uuid": one, "opinion": "agree"}) == 1
+    # One agreement is not enough: the task still waits, the other approver has not answered.
+    time.sleep(1.5)
+    assert c3.ok("GET", f"/api/job/task/{tree}/{run}")["status"] == "waiting"
+    assert _opinions(phone, one) == {names[0]: "agree", names[1]: "unconfirmed"}
+    assert phone.ok("POST", "/api/job/approval/control", json={"uuid": two, "opinion": "agree"}) == 1
+    assert wait_task(c3, tree, run)["status"] == "success"
+    assert _opinions(phone, two) == {names[0]: "agree", names[1]: "agree"}
+
+    # With everyone on, one refusal decides.
+    run = c3.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job})["uuid"]
+    wait_status(c3, tree, run, "waiting")
+    assert first.ok("POST", "/api/job/approval", json={"uuid": _approval_uuid(first, run), "opinion": "agree"}) == 1
+    refusal = {"uuid": _approval_uuid(second, run), "opinion": "refuse", "remarks": "not now"}
+    assert second.ok("POST", "/api/job/approval", json=refusal) == 1
+    assert wait_task(c3, tree, run)["status"] == "refuse"
+    assert [s["status"] for s in c3.ok("GET", f"/api/job/subtask/{tree}/{run}")][1] == "init"
+
+
+def test_everyone_off_needs_any_one_approver(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+) -> None:
+    tree = estate.biz
+    names = [f"an1{unique}", f"an2{unique}"]
+    _, second = (user_with_role(server, gql, name, estate.business, "viewer") for name in names)
+    step = {**approval_step(",".join(names)), "everyone": "off"}
+    run = c3.ok("POST", f"/api/job/task/{tree}/plugin_approval", json={**step, "name": "any"})["uuid"]
+    wait_status(c3, tree, run, "waiting")
+    assert second.ok("POST", "/api/job/approval", json={"uuid": _approval_uuid(second, run), "opinion": "agree"}) == 1
+    assert wait_task(c3, tree, run)["status"] == "success"

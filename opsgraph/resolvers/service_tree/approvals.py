@@ -19,7 +19,7 @@ from opsgraph.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from opsgraph.models.identity import User
 from opsgraph.models.service_tree import TreeTask
 from opsgraph.models.tasks import TaskStep
-from opsgraph.models.tickets import NodeStatus, StateType, Ticket, TicketNode
+from opsgraph.models.tickets import NodeStatus, StateType, Ticket, TicketNode, TicketSignature
 from opsgraph.resolvers.identity import principal_for_user
 from opsgraph.resolvers.service_tree.approval_links import ApprovalLink, issue, parse
 from opsgraph.resolvers.tickets.operations import NodeOperation, operate_node
@@ -44,18 +44,25 @@ async def _tickets(step_ids: list[int]) -> dict[int, dict[str, Any]]:
         row["ticket_id"]: row
         for row in await TicketNode.filter(
             ticket_id__in=[t["id"] for t in tickets.values()], type__in=[StateType.APPROVAL, StateType.SIGN]
-        ).values("ticket_id", "status", "approve_result", "operator", "comment", "finished_at")
+        ).values("id", "ticket_id", "status", "approve_result", "operator", "comment", "finished_at")
     }
+    signatures: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in await TicketSignature.filter(node_id__in=[n["id"] for n in nodes.values()]).values(
+        "node_id", "processor", "approved", "comment", "created_at"
+    ):
+        signatures.setdefault(row["node_id"], {})[row["processor"]] = row
     for ticket in tickets.values():
         ticket["node"] = nodes.get(ticket["id"])
+        ticket["signatures"] = signatures.get(ticket["node"]["id"], {}) if ticket["node"] else {}
     return tickets
 
 
 def _opinion(ticket: dict[str, Any] | None, approver: str) -> tuple[str, str]:
-    node = (ticket or {}).get("node")
-    if not node or node["status"] == NodeStatus.RUNNING or node["operator"] != approver:
-        return "unconfirmed", ""
-    return ("agree" if node["approve_result"] else "refuse"), node["comment"] or ""
+    """Each approver's own answer (with `everyone: on` several answer, each a signature)."""
+    signed = ((ticket or {}).get("signatures") or {}).get(approver)
+    if signed is not None:
+        return ("agree" if signed["approved"] else "refuse"), signed["comment"] or ""
+    return "unconfirmed", ""
 
 
 def _row(step: dict[str, Any], task: dict[str, Any], approver: str, ticket: dict[str, Any] | None) -> dict[str, Any]:
@@ -72,7 +79,7 @@ def _row(step: dict[str, Any], task: dict[str, Any], approver: str, ticket: dict
         "remarks": remarks,
         "submitter": task["user"],
         "create_time": ticket["created_at"] if ticket else None,
-        "finishtime": node.get("finished_at"),
+        "finishtime": (((ticket or {}).get("signatures") or {}).get(approver) or {}).get("created_at"),
         "status": "wait" if ticket and node.get("status") == NodeStatus.RUNNING else "done" if ticket else "init",
         "uuid": "",
     }
