@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsgraph.executors.pipeline import operations
 from opsgraph.executors.pipeline.plugins.approval import ORIGIN_KIND, decision_facts
+from opsgraph.executors.pipeline.run_leases import RunElsewhere
 
 if TYPE_CHECKING:
     from opsgraph.executors.pipeline.engine import PipelineEngine
@@ -46,6 +47,8 @@ async def deliver(engine: PipelineEngine, decision: Any) -> None:
         waiting = await engine.operate(
             int(decision.origin_task_id), operations.deliver(str(decision.origin_ref), decision_facts(decision))
         )
+    except RunElsewhere:
+        return  # the process driving the run takes it on its next lease pass (run_leases.py)
     except Exception:
         log.exception("approval decision %s could not reach its pipeline node", decision.ticket_id)
         return

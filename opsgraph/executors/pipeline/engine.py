@@ -7,6 +7,7 @@ decisions. Every such call goes through `operate`, which applies the change unde
 
 The engine is installed by the app at start-up; `recover()` resumes what a restart interrupted and
 `drain()` stops everything on shutdown without touching the stored states (the next start resumes).
+In the distributed deployment a run is driven by one process at a time (run_leases.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from opsgraph.executors import leases
 from opsgraph.executors.callbacks import redeliver_pending_callbacks, schedule_callback
 from opsgraph.executors.pipeline import states
 from opsgraph.executors.pipeline.plugins import load_plugins
+from opsgraph.executors.pipeline.run_leases import RunElsewhere, RunLeases
 from opsgraph.executors.pipeline.runtime import RunRuntime
 from opsgraph.models.pipelines import PipelineRun
 
@@ -48,6 +50,7 @@ class PipelineEngine:
         self.runtimes: dict[int, RunRuntime] = {}
         self._loading: dict[int, asyncio.Lock] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self.leases = RunLeases(self, float(settings.worker_lease_seconds))
         load_plugins()
         from opsgraph.executors.pipeline import approval_bridge
 
@@ -55,18 +58,21 @@ class PipelineEngine:
 
     async def runtime(self, task_id: int) -> RunRuntime:
         """The run's runtime, built from the database when it has none (after the old one is gone)."""
-        lock = self._loading.setdefault(task_id, asyncio.Lock())
-        async with lock:
+        async with self.loading_lock(task_id):
             current = self.runtimes.get(task_id)
             if current is not None and not current.closed:
                 return current
             if current is not None and current.driver is not None:
                 await asyncio.shield(current.driver)  # its last writes land before we read them back
+            await self.leases.claim(task_id)  # refused while another process drives the run
             loaded = await RunRuntime.load(self, task_id)
             if loaded is None:
                 raise NotFound(f"pipeline task {task_id} does not exist", code="TASK_NOT_FOUND")
             self.runtimes[task_id] = loaded
             return loaded
+
+    def loading_lock(self, task_id: int) -> asyncio.Lock:
+        return self._loading.setdefault(task_id, asyncio.Lock())
 
     async def operate(self, task_id: int, action: Action) -> Any:
         """Apply `action(runtime)` under the run's lock (it may raise our errors), then drive the run."""
@@ -99,6 +105,22 @@ class PipelineEngine:
         if self.runtimes.get(runtime.task.id) is runtime:
             del self.runtimes[runtime.task.id]
 
+    async def resume(self, task_id: int) -> None:
+        """Drive a run that may have work (a restart, a takeover); start it if it never started."""
+        await self.operate(task_id, _start_if_created)
+
+    async def park(self, task_id: int) -> None:
+        """Stop driving one run without touching its stored state (another process has it now)."""
+        runtime = self.runtimes.get(task_id)
+        if runtime is None:
+            return
+        jobs = list(runtime.active.values()) + ([runtime.driver] if runtime.driver is not None else [])
+        for job in jobs:
+            job.cancel()
+        if jobs:
+            await asyncio.wait(jobs, timeout=10)
+        self.forget(runtime)
+
     def task_ended(self, task_id: int) -> None:
         """The run's end is committed: deliver the callback it owes (nothing when already settled)."""
         schedule_callback(task_id, self.settings, only_if_owed=True)
@@ -117,7 +139,9 @@ class PipelineEngine:
         for row in rows:
             task_id = int(row["task_id"])
             try:
-                await self.operate(task_id, _start_if_created)
+                await self.resume(task_id)
+            except RunElsewhere:
+                continue  # another live process drives it
             except Exception:
                 log.exception("pipeline task %s could not be resumed after the restart", task_id)
                 continue
@@ -130,6 +154,7 @@ class PipelineEngine:
         from opsgraph.executors.pipeline import approval_bridge
 
         await approval_bridge.redeliver(self)
+        self.leases.start()  # distributed: keep our runs, take over those of dead processes
         return resumed
 
     async def drain(self, timeout: float = 10) -> None:
@@ -143,6 +168,7 @@ class PipelineEngine:
             job.cancel()
         if jobs:
             await asyncio.wait(jobs, timeout=timeout)
+        await self.leases.stop()
 
 
 def _start_if_created(runtime: RunRuntime) -> Applied:
