@@ -131,11 +131,44 @@ def test_create_start_follow_and_call_back_a_task(server: Server, gql: GraphQLCl
     assert detail["outputs"] == [{"key": "${answer}", "name": "answer", "value": answer, "preset": False}]
     assert detail["pipeline_tree"]["activities"].keys() == tree["activities"].keys()
 
+    # Without component_code the outputs are as the node produced them; with it (documented as needed
+    # for the plugin's execution details) they are named from the plugin's declarations.
     node = ok(client.sops.get_task_node_detail(params={"bk_biz_id": biz, "task_id": task, "node_id": run_pause}))
     assert (node["state"], node["retry"], node["skip"], node["inputs"]) == ("FINISHED", 0, False, {})
-    outputs = {o["key"]: o for o in node["outputs"]}
-    assert outputs["callback_data"] == {"key": "callback_data", "name": "回调数据", "value": answer, "preset": True}
-    assert outputs["_result"]["value"] is True
+    plain = {o["key"]: o for o in node["outputs"]}
+    assert plain["callback_data"] == {"key": "callback_data", "value": answer, "preset": False}
+    assert plain["_result"] == {"key": "_result", "value": True, "preset": False}
+    named = ok(
+        client.sops.get_task_node_detail(
+            params={"bk_biz_id": biz, "task_id": task, "node_id": run_pause, "component_code": "pause_node"}
+        )
+    )
+    assert named["outputs"][0] == {"key": "callback_data", "name": "回调数据", "value": answer, "preset": True}
+    outputs = {o["key"]: o for o in named["outputs"]}
+    assert outputs["_result"] == {"key": "_result", "name": "执行结果", "value": True, "preset": True}
+    assert {o["key"] for o in named["outputs"]} == set(plain)
+    # Another plugin's code formats with that plugin's declarations (as bk-sops does): its declared
+    # keys the node never produced show "", the node's own outputs follow as undeclared.
+    foreign = ok(
+        client.sops.get_task_node_detail(
+            params={"bk_biz_id": biz, "task_id": task, "node_id": run_pause, "component_code": "job_execute_task"}
+        )
+    )
+    foreign_outputs = {o["key"]: o for o in foreign["outputs"]}
+    assert foreign_outputs["job_inst_id"] == {"key": "job_inst_id", "name": "JOB任务ID", "value": "", "preset": True}
+    assert foreign_outputs["callback_data"] == {
+        "key": "callback_data",
+        "name": "callback_data",
+        "value": answer,
+        "preset": False,
+    }
+    refused(
+        client.sops.get_task_node_detail(
+            params={"bk_biz_id": biz, "task_id": task, "node_id": run_pause, "component_code": "no_such_plugin"}
+        ),
+        PARAM_INVALID,
+        "_format_outputs fail",
+    )
     sleep_node = ok(
         client.sops.get_task_node_detail(
             params={

@@ -7,7 +7,12 @@ As upstream shows them:
   SUSPENDED child NODE_SUSPENDED; a pause node waiting for its callback is plain RUNNING;
 - the root's `id` is the run's pipeline id, not the task id; its `name` is the task's name;
 - times are "YYYY-MM-DD HH:MM:SS +0000" (UTC) in the status tree and the node detail, and without the
-  offset in get_task_detail, as in the documented examples.
+  offset in get_task_detail, as in the documented examples;
+- get_task_node_detail's `outputs` are bk-sops' `_format_outputs`: with `component_code` (documented
+  as required for the plugin's execution details), first every output that plugin declares (its
+  display `name`, the value or "" when the node has not produced it, `preset: true`), then the
+  node's other outputs (`name` = key, `preset: false`); an unknown code is refused. Without it, the
+  node's outputs as they are: `[{key, value, preset: false}]`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.core.settings import Settings
 from opsgraph.executors.pipeline.context import task_url
+from opsgraph.executors.pipeline.plugins import PLUGINS, PRESET_OUTPUTS, load_plugins
 
 CREATED_STATUS: dict[str, Any] = {
     "start_time": None,
@@ -116,6 +122,7 @@ async def get_task_detail(params: Params, principal: Principal, settings: Settin
 async def get_task_node_detail(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
     node_id = params.get_str("node_id")
     stack = _subprocess_stack(params)
+    component_code = params.get_str("component_code", required=False)
     _, run = await load_run(params, principal, settings, "node_detail.graphql", __name__)
     nodes = {node["nodeId"]: node for node in run["nodes"]}
     node = nodes.get(node_id)
@@ -136,11 +143,33 @@ async def get_task_node_detail(params: Params, principal: Principal, settings: S
         "finish_time": sops_time(node["finishedAt"]),
         "elapsed_time": elapsed(node["startedAt"], node["finishedAt"]),
         "inputs": node["inputs"],
-        "outputs": node["outputList"],
+        "outputs": _format_outputs(node["outputs"] or {}, component_code),
         "ex_data": node["exData"] or None,
         "histories": [_history(entry) for entry in node["histories"]],
         "children": {},
     }
+
+
+def _format_outputs(outputs: dict[str, Any], component_code: str | None) -> list[Any]:
+    produced = {key: value for key, value in outputs.items() if key != "ex_data"}
+    if not component_code:
+        return [{"key": key, "value": value, "preset": False} for key, value in produced.items()]
+    load_plugins()
+    plugin = PLUGINS.get(component_code)
+    if plugin is None:
+        raise ValidationFailed(
+            f"component_code {component_code!r} is no plugin here: _format_outputs fail", field="component_code"
+        )
+    declared = {**plugin.outputs, **PRESET_OUTPUTS}
+    rows = [
+        {"name": name, "key": key, "value": produced.get(key, ""), "preset": True} for key, name in declared.items()
+    ]
+    rows += [
+        {"name": key, "key": key, "value": value, "preset": False}
+        for key, value in produced.items()
+        if key not in declared
+    ]
+    return rows
 
 
 def _subprocess_stack(params: Params) -> list[str]:
