@@ -4,10 +4,13 @@
   `/api/job` prefix; both paths answer): the task's log as it is written, from the start, HTML-
   escaped with `<br>` line breaks as upstream's front end shows it, through the GraphQL
   `taskEvents` subscription (so a late client misses nothing). It ends when the task does.
-- `ws://…/api/job/cmd/:treeid?node=a,b&sudo=user`: a shell on each machine; every line the client
-  sends is recorded (`/cmd/:treeid/log`) and run on all of them; output comes back as
-  "<ip>: <line>". An interactive session is not a GraphQL operation, so this one handler calls the
-  terminal resolver directly (permissions, audit and recording happen there).
+- `ws://…/api/job/cmd/:treeid?node=a,b&sudo=user(&cols=&rows=)`: a login shell on a PTY on each
+  machine; the client's frames are keystrokes, sent to all of them, and every line they complete
+  is recorded (`/cmd/:treeid/log`) before its Enter is sent; a window-size frame
+  (`["resize", cols, rows]` as tty.js sends it, or `{"type": "resize", "cols", "rows"}`) resizes
+  every terminal. Output comes back as "<ip>: <line>". An interactive session is not a GraphQL
+  operation, so this one handler calls the terminal resolver directly (permissions, audit and
+  recording happen there).
 Both authenticate like the dialect (cookie or appname/appkey headers); a cookie is honoured only
 from this site's own pages (the Origin must match), so another site cannot ride on it.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +40,7 @@ from opsgraph.core.settings import Settings
 UUID = re.compile(r"^[a-zA-Z0-9]+$")
 IDLE_SECONDS = 1800
 MAX_FRAME = 64 * 1024
+MAX_WINDOW = 1000
 
 
 async def ws_caller(websocket: WebSocket, settings: Settings) -> C3Caller | None:
@@ -138,10 +143,37 @@ async def _fail(websocket: WebSocket, message: str) -> None:
         await websocket.close(code=1008)
 
 
+def window_size(cols: Any, rows: Any) -> tuple[int, int] | None:
+    """(cols, rows) when both are whole numbers in 1..MAX_WINDOW, else None."""
+    if isinstance(cols, bool) or isinstance(rows, bool):
+        return None
+    try:
+        size = (int(str(cols)), int(str(rows)))
+    except ValueError:
+        return None
+    return size if all(1 <= n <= MAX_WINDOW for n in size) else None
+
+
+def resize_message(message: str) -> tuple[int, int] | None:
+    """A window-size frame: tty.js's socket.io event `["resize", (id,) cols, rows]` (OpenC3's
+    web shell) or `{"type": "resize", "cols": …, "rows": …}`; anything else is keystrokes."""
+    if not message.startswith(("[", "{")) or len(message) > 256:
+        return None
+    try:
+        frame = json.loads(message)
+    except ValueError:
+        return None
+    if isinstance(frame, list) and len(frame) in (3, 4) and frame[0] == "resize":
+        return window_size(frame[-2], frame[-1])
+    if isinstance(frame, dict) and frame.get("type") == "resize":
+        return window_size(frame.get("cols"), frame.get("rows"))
+    return None
+
+
 async def terminal(websocket: WebSocket) -> None:
     from opsgraph.executors.host_keys import DatabaseHostKeyStore
-    from opsgraph.executors.terminal_shell import ShellFanout
-    from opsgraph.resolvers.service_tree.terminal import MAX_LINE, open_terminal, record_line
+    from opsgraph.executors.terminal_shell import DEFAULT_SIZE, ShellFanout
+    from opsgraph.resolvers.service_tree.terminal import TypedLines, open_terminal, record_line
 
     await websocket.accept()
     settings = request_settings(websocket)
@@ -161,24 +193,25 @@ async def terminal(websocket: WebSocket) -> None:
         await _fail(websocket, f"open terminal fail: {exc.message}")
         return
     keys = DatabaseHostKeyStore(strict=settings.ssh_strict_host_keys)
-    shells = ShellFanout(session.targets, keys, connect_timeout=settings.ssh_connect_timeout)
+    size = window_size(websocket.query_params.get("cols"), websocket.query_params.get("rows")) or DEFAULT_SIZE
+    shells = ShellFanout(session.targets, keys, connect_timeout=settings.ssh_connect_timeout, size=size)
     pump: asyncio.Future[None] | None = None
     try:
         for ip, reason in await shells.open():
             await websocket.send_text(f"{ip}: cannot connect: {reason}")
         pump = asyncio.ensure_future(_forward(websocket, shells))
         await websocket.send_text(f"connected: {', '.join(shells.reachable)} as {session.usr}")
-        buffer = ""
+        typed = TypedLines()
         while True:
-            message = await asyncio.wait_for(websocket.receive_text(), timeout=IDLE_SECONDS)
-            buffer += message[:MAX_FRAME]
-            *lines, buffer = re.split(r"\r\n|\r|\n", buffer)
-            if len(buffer) > MAX_LINE:
-                lines.append(buffer)
-                buffer = ""
-            for line in lines:
-                await record_line(session, line, shells.reachable)
-                await shells.send(line)
+            message = (await asyncio.wait_for(websocket.receive_text(), timeout=IDLE_SECONDS))[:MAX_FRAME]
+            resized = resize_message(message)
+            if resized is not None:
+                shells.resize(*resized)
+                continue
+            for keys, line in typed.feed(message):
+                if line is not None:  # recorded before the Enter that runs it is sent
+                    await record_line(session, line, shells.reachable)
+                await shells.send(keys)
     except (WebSocketDisconnect, TimeoutError, RuntimeError, KeyError):
         pass
     finally:

@@ -3,11 +3,16 @@ and the log of every line typed (`/cmd/:treeid/log`).
 
 Opening needs level 1 (control) on the node; the machines must be under it (at most `MAX_HOSTS`);
 `sudo` names the account (an Account alias or login name; default: the business's default). The
-session is audited when it opens; every line typed is recorded per machine before it is sent.
+session is audited when it opens; every line typed is recorded per machine before its Enter is
+sent. The terminal gets keystrokes (it runs on a PTY), so `TypedLines` rebuilds the lines from
+them as a line editor would: printable text, Backspace, Ctrl-U (kill the line) and Ctrl-C (drop
+it); escape sequences (arrow keys…) are not text. A line recalled from the shell's history or
+completed with Tab is recorded as typed, not as the shell expanded it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -29,6 +34,43 @@ from opsgraph.resolvers.service_tree.targets import hosts_by_name
 MAX_HOSTS = 50
 MAX_LINE = 4096
 MAX_LOG = 1000
+ENTER = frozenset("\r\n")
+_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")
+
+
+class TypedLines:
+    """Keystrokes in, (keys to send, line completed by them or None) pieces out, in order."""
+
+    def __init__(self) -> None:
+        self.line = ""
+
+    def feed(self, keys: str) -> list[tuple[str, str | None]]:
+        pieces: list[tuple[str, str | None]] = []
+        start = 0
+        for index, char in enumerate(keys):
+            if char in ENTER:
+                before = keys[start:index]
+                self._edit(before)
+                if before:
+                    pieces.append((before, None))
+                pieces.append((char, self.line))
+                self.line, start = "", index + 1
+        rest = keys[start:]
+        self._edit(rest)
+        if rest:
+            pieces.append((rest, None))
+        return pieces
+
+    def _edit(self, text: str) -> None:
+        for char in _ESCAPE.sub("", text):
+            if char in "\x7f\b":
+                self.line = self.line[:-1]
+            elif char in "\x03\x15":  # Ctrl-C drops the line, Ctrl-U kills it
+                self.line = ""
+            elif char == "\t" or char.isprintable():
+                self.line += char
+        if len(self.line) > MAX_LINE:
+            self.line = self.line[:MAX_LINE]
 
 
 @dataclass
