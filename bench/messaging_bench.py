@@ -1,6 +1,7 @@
 """Message throughput through OpsGraph's outbox, beside plain aiosmtplib sends, in the same run.
 
     python -m bench.messaging_bench [--messages 500] [--receivers 1] [--clients 8] [--repeat 3]
+                                    [--profile-server FILE]
 
 A real OpsGraph server (fresh SQLite, its delivery worker on) mails a real SMTP server (aiosmtpd, in
 this process). Each round, interleaved:
@@ -136,11 +137,12 @@ def main() -> None:
     parser.add_argument("--receivers", type=int, default=1, help="receivers per message")
     parser.add_argument("--clients", type=int, default=8, help="concurrent GraphQL clients")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile-server", type=Path, default=None, help="write the server's cProfile stats here")
     args = parser.parse_args()
 
     print("\n".join(environment_lines()))
     with tempfile.TemporaryDirectory(prefix="opsgraph-messaging-bench-") as directory, CountingSink() as sink:
-        instance = OpsGraphInstance(Path(directory))
+        instance = OpsGraphInstance(Path(directory), profile_path=args.profile_server)
         token = instance.bootstrap()
         url = instance.start()
         try:

@@ -1,4 +1,5 @@
-"""Mail over SMTP (aiosmtplib): building the MIME message and sending a batch over one connection.
+"""Mail over SMTP (aiosmtplib): building the MIME message and sending a batch over one connection
+(kept open between batches by an SmtpPool when the caller has one).
 
 One message is one SMTP transaction whose envelope holds the receivers still to be served; the
 headers name every To and Cc receiver, so a retry to one receiver delivers the same mail. The
@@ -25,6 +26,7 @@ import aiosmtplib
 
 from opsgraph.executors.message_channels import MailSettings
 from opsgraph.executors.message_outcomes import SENT, AttemptResult, refused, retry
+from opsgraph.executors.smtp_pool import SmtpPool, close_quietly, connect
 
 # (the mail, the envelope sender, the envelope recipients)
 Envelope = tuple[EmailMessage, str, list[str]]
@@ -89,46 +91,48 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
-async def _connect(settings: MailSettings) -> aiosmtplib.SMTP:
-    smtp = aiosmtplib.SMTP(
-        hostname=settings.host,
-        port=settings.port,
-        use_tls=settings.security == "tls",
-        start_tls=settings.security == "starttls",
-        validate_certs=settings.validate_certs,
-        cert_bundle=settings.ca_file or None,
-        timeout=settings.timeout,
-    )
-    await smtp.connect()
-    if settings.username:
-        await smtp.login(settings.username, settings.password)
-    return smtp
-
-
-async def send_mails(settings: MailSettings, batch: Sequence[Envelope]) -> list[dict[str, AttemptResult]]:
-    """Each envelope's outcome per recipient, in order. Never raises for a transport failure."""
+async def send_mails(
+    settings: MailSettings, batch: Sequence[Envelope], pool: SmtpPool | None = None
+) -> list[dict[str, AttemptResult]]:
+    """Each envelope's outcome per recipient, in order, over one connection (from `pool` when given,
+    and given back to it). Never raises for a transport failure."""
     results: list[dict[str, AttemptResult]] = []
     try:
-        smtp = await _connect(settings)
+        smtp, reused = await pool.acquire(settings) if pool is not None else (await connect(settings), False)
     except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
         # No connection, TLS refused, bad login: retried, the site may fix its server or settings.
-        error = f"cannot reach the SMTP server {settings.host}:{settings.port}: {_describe(exc)}"
-        return [dict.fromkeys(recipients, retry(error)) for _, _, recipients in batch]
+        return [dict.fromkeys(recipients, retry(_unreachable(settings, exc))) for _, _, recipients in batch]
     broken = ""
     try:
         for mail, sender, recipients in batch:
             if broken:
                 results.append(dict.fromkeys(recipients, retry(broken)))
                 continue
-            results.append(await _send_one(smtp, mail, sender, recipients))
+            outcome = await _send_one(smtp, mail, sender, recipients)
+            if reused and not smtp.is_connected and not any(r.ok or r.permanent for r in outcome.values()):
+                # The server dropped the connection while it was idle in the pool: once, on a new one.
+                smtp.close()
+                try:
+                    smtp = await connect(settings)
+                except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+                    broken = _unreachable(settings, exc)
+                    results.append(dict.fromkeys(recipients, retry(broken)))
+                    continue
+                outcome = await _send_one(smtp, mail, sender, recipients)
+            reused = False
+            results.append(outcome)
             if not smtp.is_connected:
                 broken = "the SMTP server closed the connection"
     finally:
-        try:
-            await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            smtp.close()
+        if pool is not None and smtp.is_connected and not broken:
+            pool.release(settings, smtp)
+        else:
+            await close_quietly(smtp)
     return results
+
+
+def _unreachable(settings: MailSettings, exc: BaseException) -> str:
+    return f"cannot reach the SMTP server {settings.host}:{settings.port}: {_describe(exc)}"
 
 
 async def _send_one(

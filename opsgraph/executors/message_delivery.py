@@ -4,15 +4,17 @@ Each pass (at most `batch_size` deliveries):
 1. gives back deliveries whose lease ran out (their worker died mid-send): they are due again;
 2. claims due PENDING rows with one conditional UPDATE (status still PENDING), so several server
    processes never send the same delivery at once;
-3. sends mail over a few SMTP connections (one transaction per message) and webhook deliveries
-   concurrently (bounded);
+3. sends mail over a few SMTP connections (one transaction per message; one connection per
+   `MAILS_PER_CONNECTION` messages, at most `SMTP_CONNECTIONS`), kept open between passes in an
+   SmtpPool, and webhook deliveries concurrently (bounded);
 4. records every outcome in one transaction: SENT, retried later with exponential backoff, or
    FAILED (refused for good, or out of attempts); a message whose deliveries are all final gets
    SENT / PARTIAL / FAILED.
 
 Delivery is at least once: a crash between the server's "accepted" and step 4 sends that delivery
-again after the lease. Senders wake the worker (`wake_delivery`); it also polls, which picks up
-rows other processes queued and retries that fall due.
+again after the lease. Senders wake the worker (`wake_delivery`); a woken worker waits
+`gather_seconds` so that messages sent together are claimed, sent and recorded together, instead of
+one pass each. It also polls, which picks up rows other processes queued and retries that fall due.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from opsgraph.executors.message_channels import (
     load_channel_configs,
 )
 from opsgraph.executors.message_outcomes import AttemptResult, retry
+from opsgraph.executors.smtp_pool import SmtpPool
 from opsgraph.executors.webhook_transport import post_delivery, webhook_body
 from opsgraph.models.messaging import (
     ChannelKind,
@@ -54,6 +57,8 @@ log = logging.getLogger("opsgraph.messages")
 
 LEASE_SECONDS = 120.0
 SMTP_CONNECTIONS = 4
+MAILS_PER_CONNECTION = 16  # a pass with fewer messages than this uses one connection
+GATHER_SECONDS = 0.05
 WEBHOOK_CONCURRENCY = 20
 Row = dict[str, Any]
 
@@ -83,11 +88,19 @@ def _now() -> datetime:
 
 class MessageDeliveryWorker:
     def __init__(
-        self, secret_key: str, *, poll_seconds: float = 1.0, batch_size: int = 500, lease_seconds: float | None = None
+        self,
+        secret_key: str,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        lease_seconds: float | None = None,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.secret_key = secret_key
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.gather_seconds = gather_seconds
+        self.smtp = SmtpPool()
         # How long a claim protects a delivery: after a crash, its deliveries are due again this much later.
         self.lease_seconds = lease_seconds if lease_seconds is not None else lease_from_environment()
         self.worker_id = uuid.uuid4().hex
@@ -120,6 +133,7 @@ class MessageDeliveryWorker:
         await MessageDelivery.filter(claimed_by=self.worker_id, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.PENDING, claimed_by="", lease_until=None
         )
+        await self.smtp.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -131,8 +145,12 @@ class MessageDeliveryWorker:
                 handled = 0
             if handled >= self.batch_size:
                 continue  # more may be due right now
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                continue
+            if self.gather_seconds and not self._stopping:
+                await asyncio.sleep(self.gather_seconds)  # let the senders of this moment join the pass
 
     async def run_pass(self) -> int:
         """Deliver what is due now; returns how many deliveries were claimed."""
@@ -151,6 +169,8 @@ class MessageDeliveryWorker:
         # Read before claiming: a configuration that cannot be read (a secret key that changed) must
         # not leave claimed rows behind until their lease runs out.
         configs = await load_channel_configs(self.secret_key)
+        mail_server = configs[ChannelKind.MAIL].mail
+        await self.smtp.forget_others({mail_server} if mail_server is not None else set())
         lease_until = now + timedelta(seconds=self.lease_seconds)
         await MessageDelivery.filter(id__in=due, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.SENDING, claimed_by=self.worker_id, lease_until=lease_until
@@ -204,9 +224,10 @@ class MessageDeliveryWorker:
             )
             envelopes.append((mail, sender, [row["address"] for row in claimed]))
             owners.append({row["address"]: row["id"] for row in claimed})
-        parts = [envelopes[i::SMTP_CONNECTIONS] for i in range(SMTP_CONNECTIONS)]
-        owner_parts = [owners[i::SMTP_CONNECTIONS] for i in range(SMTP_CONNECTIONS)]
-        answers = await asyncio.gather(*(send_mails(settings, part) for part in parts if part))
+        connections = max(1, min(SMTP_CONNECTIONS, -(-len(envelopes) // MAILS_PER_CONNECTION)))
+        parts = [envelopes[i::connections] for i in range(connections)]
+        owner_parts = [owners[i::connections] for i in range(connections)]
+        answers = await asyncio.gather(*(send_mails(settings, part, self.smtp) for part in parts if part))
         results: dict[int, AttemptResult] = {}
         for part_owners, part_answers in zip(owner_parts, answers, strict=False):
             for owner, answer in zip(part_owners, part_answers, strict=True):

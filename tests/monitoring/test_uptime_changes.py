@@ -84,10 +84,12 @@ def test_update_stop_start_and_delete(monitor_lab: MonitorLab, tcp: Target, uniq
     assert updated["updateUptimeTask"]["task"]["name"] == f"edited-{unique}"
     assert updated["updateUptimeTask"]["task"]["config"]["port"] == closed
     time.sleep(1.5)  # let results probed before the update arrive
-    down = wait_for(
-        "unavailable from both nodes",
-        lambda: (r := _results(lab, task_id, 2)) and set(r) == both and max(r.values()) == 0 and r,
-    )
+
+    def unavailable() -> dict[str, float] | None:
+        found = _results(lab, task_id, 2)
+        return found if set(found) == both and max(found.values()) == 0 else None
+
+    down = wait_for("unavailable from both nodes", unavailable)
     assert set(down.values()) == {0.0}
 
     # Bad changes: refused naming the field, nothing changes.

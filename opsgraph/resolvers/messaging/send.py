@@ -116,12 +116,15 @@ def check_draft(draft: MessageDraft) -> None:
 
 
 async def queue_message(
-    draft: MessageDraft, specs: list[ReceiverSpec], *, principal: Principal | None = None
+    draft: MessageDraft, specs: list[ReceiverSpec], *, principal: Principal | None = None, active: bool | None = None
 ) -> QueuedMessage:
-    """Write the message and its outbox rows; receivers that cannot be reached are recorded REJECTED."""
+    """Write the message and its outbox rows; receivers that cannot be reached are recorded REJECTED.
+    `active`: whether the channel can send, when the caller has just checked."""
     check_draft(draft)
     resolved = await resolve_receivers(draft.channel, specs)
-    if not (await channel_activity())[draft.channel]:
+    if active is None:
+        active = (await channel_activity())[draft.channel]
+    if not active:
         reason = f"the {draft.channel} channel is not configured or disabled"
         resolved = [dataclasses.replace(r, problem="channel_unavailable", reason=reason) for r in resolved]
     accepted = [r for r in resolved if r.ok]
@@ -232,4 +235,4 @@ async def send_as(principal: Principal, draft: MessageDraft, specs: list[Receive
         )
     draft.requested_by = principal.username
     draft.app_code = principal.app_code
-    return await queue_message(draft, specs, principal=principal)
+    return await queue_message(draft, specs, principal=principal, active=True)

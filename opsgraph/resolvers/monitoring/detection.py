@@ -71,7 +71,7 @@ async def detect_strategy(strategy: AlarmStrategy, source: MonitorSource, now: i
     keep = _predicate([None if where is None else (lambda row: where(series_dims(row))), scope])
     series = await find_series([source.business_id], source.table, source.field, keep)
     dims = list(source.dimensions)
-    back, offsets = 0, set()
+    back, offsets = 0, set[int]()
     for level in strategy.levels.values():
         for item in level["detect_algorithm"]:
             periods_back, days_back = algorithms.history_needs(item, period)

@@ -72,9 +72,16 @@ class SendMessagePayload:
     message_id: int | None = strawberry.field(
         default=None, description="The record's id, even when you cannot read it."
     )
-    message: MessageType | None = None
     receivers: list[ReceiverOutcomeType] = strawberry.field(default_factory=list)
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field
+    async def message(self, info: Info) -> MessageType | None:
+        # Read only when asked for: most senders want the id and the per-receiver outcomes.
+        if self.message_id is None:
+            return None
+        row = await get_message(info.context.caller, self.message_id)
+        return MessageType.from_row(row) if row is not None else None
 
 
 @strawberry.input
@@ -180,10 +187,8 @@ class MessagingMutations:
             origin=input.origin,
         )
         queued = await send_as(info.context.caller, draft, _specs(input, kind))
-        row = await get_message(info.context.caller, queued.message_id)
         return SendMessagePayload(
             message_id=queued.message_id,
-            message=MessageType.from_row(row) if row is not None else None,
             receivers=[ReceiverOutcomeType.from_outcome(outcome) for outcome in queued.outcomes],
         )
 
