@@ -46,6 +46,8 @@ class StateType(StrEnum):
     NORMAL = "NORMAL"
     APPROVAL = "APPROVAL"
     SIGN = "SIGN"
+    PARALLEL = "PARALLEL"  # bk-itsm ROUTER-P: opens every branch
+    CONVERGE = "CONVERGE"  # bk-itsm COVERAGE: waits for every branch
     END = "END"
 
 

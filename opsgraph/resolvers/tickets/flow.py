@@ -3,7 +3,8 @@ transaction; `Step.decided` tells the caller to announce the decision after the 
 
 - `start`: the START node is the submission (finished by the creator), then the flow advances;
 - `advance`: out of a finished state by the first transition whose conditions hold (else the
-  default one) into the next state, or to END, which finishes the ticket;
+  default one) into the next state, or to END, which finishes the ticket; out of a PARALLEL state
+  into every branch at once, a CONVERGE state going on when the last branch arrives (parallel.py);
 - `close`: the ticket ends (FINISHED, TERMINATED, REVOKED); `approve_result` is bk-itsm's
   `get_ticket_result`: FINISHED and every APPROVAL node that ran approved (none ran: true);
   a callback is queued in the outbox when the ticket has a callback URL.
@@ -123,19 +124,41 @@ async def advance(
     source: str,
 ) -> Step:
     ways = [t for t in definition["transitions"] if t["from"] == from_state]
-    chosen = next(
-        (w for w in ways if w["conditions"] and conditions_hold(w["conditions"], w["condition_type"], variables)), None
-    )
-    if chosen is None:
-        chosen = next((w for w in ways if w["default"] or not w["conditions"]), None)
-    if chosen is None:  # a saved workflow always has a default; kept for safety
-        await close(ticket, TicketStatus.TERMINATED, f"no way out of state {from_state} matches", SYSTEM, "SYS")
-        return Step(decided=True)
-    target = state_of(definition, chosen["to"])
+    source_state = state_of(definition, from_state) or {}
+    if source_state.get("type") == StateType.PARALLEL:
+        targets = [w["to"] for w in ways]
+    else:
+        chosen = next(
+            (w for w in ways if w["conditions"] and conditions_hold(w["conditions"], w["condition_type"], variables)),
+            None,
+        )
+        if chosen is None:
+            chosen = next((w for w in ways if w["default"] or not w["conditions"]), None)
+        if chosen is None:  # a saved workflow always has a default; kept for safety
+            await close(ticket, TicketStatus.TERMINATED, f"no way out of state {from_state} matches", SYSTEM, "SYS")
+            return Step(decided=True)
+        targets = [chosen["to"]]
+    decided = False
+    for target_id in targets:
+        if ticket.current_status != TicketStatus.RUNNING:
+            break  # an earlier branch ended the ticket
+        step = await _enter(ticket, definition, target_id, variables, source)
+        decided = decided or step.decided
+    return Step(decided=decided)
+
+
+async def _enter(
+    ticket: Ticket, definition: dict[str, Any], target_id: int, variables: dict[str, Any], source: str
+) -> Step:
+    target = state_of(definition, target_id)
     assert target is not None
     if target["type"] == StateType.END:
         await close(ticket, TicketStatus.FINISHED, "", ticket.updated_by or ticket.creator, source)
         return Step(decided=True)
+    if target["type"] == StateType.PARALLEL:
+        return await _fork(ticket, definition, target, variables, source)
+    if target["type"] == StateType.CONVERGE:
+        return await _arrive(ticket, definition, target, variables, source)
     kind, names = await _processors(ticket, target, _saved_overrides(ticket))
     await TicketNode.create(
         ticket_id=ticket.id,
@@ -150,6 +173,52 @@ async def advance(
     who = ",".join(names) if names else kind
     await write_log(ticket, SYSTEM, "FLOW", f"流转到节点【{target['name']}】, 处理人: {who}", "SYS", target["id"])
     return Step()
+
+
+async def _fork(
+    ticket: Ticket, definition: dict[str, Any], state: dict[str, Any], variables: dict[str, Any], source: str
+) -> Step:
+    branches = [t for t in definition["transitions"] if t["from"] == state["id"]]
+    converge = state_of(definition, int(definition["converge"][str(state["id"])]))
+    assert converge is not None
+    moment = now()
+    await TicketNode.create(
+        ticket_id=ticket.id,
+        state_id=state["id"],
+        name=state["name"],
+        type=StateType.PARALLEL,
+        status=NodeStatus.FINISHED,
+        operator=SYSTEM,
+        finished_at=moment,
+    )
+    await TicketNode.create(
+        ticket_id=ticket.id,
+        state_id=converge["id"],
+        name=converge["name"],
+        type=StateType.CONVERGE,
+        status=NodeStatus.WAIT,
+        values={"expected": len(branches), "arrived": 0},
+    )
+    message = f"并行网关【{state['name']}】: {len(branches)} 个分支同时流转, 在【{converge['name']}】汇聚"
+    await write_log(ticket, SYSTEM, "FLOW", message, "SYS", state["id"])
+    return await advance(ticket, definition, state["id"], variables, source)
+
+
+async def _arrive(
+    ticket: Ticket, definition: dict[str, Any], state: dict[str, Any], variables: dict[str, Any], source: str
+) -> Step:
+    node = await TicketNode.get(ticket_id=ticket.id, state_id=state["id"])
+    arrived = int(node.values.get("arrived", 0)) + 1
+    expected = int(node.values.get("expected", 1))
+    node.values = {"expected": expected, "arrived": arrived}
+    if arrived < expected:
+        await node.save(update_fields=["values"])
+        return Step()
+    node.status, node.operator, node.finished_at = NodeStatus.FINISHED, SYSTEM, now()
+    await node.save(update_fields=["values", "status", "operator", "finished_at"])
+    message = f"汇聚网关【{state['name']}】: {expected} 个分支均已完成"
+    await write_log(ticket, SYSTEM, "FLOW", message, "SYS", state["id"])
+    return await advance(ticket, definition, state["id"], variables, source)
 
 
 def _saved_overrides(ticket: Ticket) -> dict[str, Any]:

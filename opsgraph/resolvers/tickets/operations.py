@@ -341,7 +341,9 @@ async def _withdraw(actor: Principal, ticket: Ticket, comment: str, source: str)
     if not service.revocable:
         raise Conflict(f"tickets of service {service.name!r} cannot be withdrawn", code="NOT_REVOCABLE")
     processed = (
-        await TicketNode.filter(ticket_id=ticket.id, status=NodeStatus.FINISHED).exclude(type=StateType.START).exists()
+        await TicketNode.filter(ticket_id=ticket.id, status=NodeStatus.FINISHED)
+        .exclude(type__in=[StateType.START, StateType.PARALLEL, StateType.CONVERGE])
+        .exists()
     )
     signed = await TicketSignature.filter(node__ticket_id=ticket.id).exists()
     if processed or signed:
@@ -369,11 +371,15 @@ def node_operations(ticket_status: str, node_status: str, is_multi: bool) -> lis
 
 
 async def running_approval_state(principal: Principal, ticket_id: int) -> int:
-    """The state id of the ticket's one running APPROVAL or SIGN step (for approveTicketStep)."""
+    """The state id of the ticket's one running APPROVAL or SIGN step (for approveTicketStep); with
+    parallel branches, the one that names the caller when only one does."""
     ticket = await get_ticket(principal, ticket_id=ticket_id)
     running = await TicketNode.filter(
         ticket_id=ticket.id, status=NodeStatus.RUNNING, type__in=[StateType.APPROVAL, StateType.SIGN]
-    ).values("state_id")
+    ).values("state_id", "processors_type", "processors")
+    if len(running) > 1:
+        mine = [r for r in running if r["processors_type"] == "PERSON" and principal.username in r["processors"]]
+        running = mine if len(mine) == 1 else running
     if len(running) != 1:
         raise NotFound(
             f"ticket {ticket.sn} has {len(running)} running approval steps: name the stateId",

@@ -2,7 +2,7 @@
 
 Definition (what createService/updateService store, one immutable version per save):
     {"fields": [submit fields],                   # "title" is added when missing
-     "states": [{"id", "name", "type": START|NORMAL|APPROVAL|SIGN|END,
+     "states": [{"id", "name", "type": START|NORMAL|APPROVAL|SIGN|PARALLEL|CONVERGE|END,
                  "processors_type": PERSON|STARTER|GENERAL|OPEN, "processors": [...],
                  "fields": [...], "is_multi", "is_sequential", "terminate_on_reject",
                  "finish_condition": {"type": "and"|"or", "expressions": [{key, condition, value}]}}],
@@ -11,7 +11,8 @@ Definition (what createService/updateService store, one immutable version per sa
 
 Rules (a refusal names the state or transition): one START and one END; states reachable from
 START, END reachable from every state; no cycles (a ticket always ends); a state with several
-ways out has a condition on each but one `default`. GENERAL processors are business roles
+ways out has a condition on each but one `default`, except a PARALLEL state, whose unconditional
+ways out all run until they meet at its CONVERGE state (parallel.py). GENERAL processors are business roles
 (maintainer, operator, viewer) of the ticket's business; OPEN (anyone who can see the ticket) only
 on NORMAL states. Conditions are structured `{key, condition, value}` triples (bk-itsm's
 METHOD_CHOICES), evaluated by `condition_holds` — nothing is parsed or evaluated as code.
@@ -26,6 +27,7 @@ from opsgraph.core.auth.principal import ROLE_RANK
 from opsgraph.core.errors import ValidationFailed
 from opsgraph.models.tickets import StateType
 from opsgraph.resolvers.tickets.fields import _text, check_definitions
+from opsgraph.resolvers.tickets.parallel import GATEWAYS, TYPE_ALIASES, check_gateway_ways, match_converges
 
 MAX_STATES = 100
 PROCESSOR_TYPES = frozenset({"PERSON", "STARTER", "GENERAL", "OPEN"})
@@ -79,8 +81,8 @@ def check_workflow(raw: Any) -> dict[str, Any]:
         fields.insert(0, dict(TITLE_FIELD))
     states = _states(raw.get("states"))
     transitions = _transitions(raw.get("transitions"), states)
-    _check_graph(states, transitions)
-    return {"fields": fields, "states": list(states.values()), "transitions": transitions}
+    converge = _check_graph(states, transitions)
+    return {"fields": fields, "states": list(states.values()), "transitions": transitions, "converge": converge}
 
 
 def _states(raw: Any) -> dict[int, dict[str, Any]]:
@@ -96,10 +98,12 @@ def _states(raw: Any) -> dict[int, dict[str, Any]]:
             raise _fail(f"{at}.id must be a positive integer", at)
         if state_id in states:
             raise _fail(f"state {state_id} is defined twice", at)
+        raw_type = str(item.get("type") or "").upper()
         try:
-            kind = StateType(str(item.get("type") or "").upper())
+            kind = StateType(TYPE_ALIASES.get(raw_type, raw_type))
         except ValueError as exc:
-            raise _fail(f"state {state_id}: type must be START, NORMAL, APPROVAL, SIGN or END", at) from exc
+            kinds = ", ".join(k.value for k in StateType)
+            raise _fail(f"state {state_id}: type must be one of {kinds} (or ROUTER-P, COVERAGE)", at) from exc
         state: dict[str, Any] = {
             "id": state_id,
             "name": _text(item.get("name") or kind.value.title(), f"{at}.name", limit=256),
@@ -214,7 +218,8 @@ def _transitions(raw: Any, states: dict[int, dict[str, Any]]) -> list[dict[str, 
     return result
 
 
-def _check_graph(states: dict[int, dict[str, Any]], transitions: list[dict[str, Any]]) -> None:
+def _check_graph(states: dict[int, dict[str, Any]], transitions: list[dict[str, Any]]) -> dict[str, int]:
+    """Refuse a bad graph; return each PARALLEL state's CONVERGE state."""
     outgoing: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for transition in transitions:
         outgoing[transition["from"]].append(transition)
@@ -226,7 +231,9 @@ def _check_graph(states: dict[int, dict[str, Any]], transitions: list[dict[str, 
             raise _fail(f"state {state_id} ({state['name']}) has no way out")
         if state_id == start and (len(ways) != 1 or ways[0]["conditions"]):
             raise _fail("the START state has exactly one unconditional way out")
-        if len(ways) > 1:
+        if state["type"] in GATEWAYS:
+            check_gateway_ways(state, ways)
+        elif len(ways) > 1:
             defaults = [w for w in ways if w["default"] or not w["conditions"]]
             if len(defaults) != 1 or (defaults[0]["conditions"] and not defaults[0]["default"]):
                 raise _fail(
@@ -251,6 +258,7 @@ def _check_graph(states: dict[int, dict[str, Any]], transitions: list[dict[str, 
     unreachable = sorted(set(states) - set(colour))
     if unreachable:
         raise _fail(f"state {unreachable[0]} ({states[unreachable[0]]['name']}) cannot be reached from START")
+    return match_converges(states, outgoing)
 
 
 def state_fields(state: dict[str, Any]) -> list[dict[str, Any]]:

@@ -132,7 +132,9 @@ class OperateTicketNodeInput:
 class ApproveTicketStepInput:
     ticket_id: strawberry.ID
     approve: bool
-    state_id: int | None = strawberry.field(default=None, description="Default: the ticket's one running approval.")
+    state_id: int | None = strawberry.field(
+        default=None, description="Default: the ticket's one running approval (or the one naming you)."
+    )
     comment: str | None = strawberry.field(default=None, description="Required when refusing.")
     operator: str | None = None
 
