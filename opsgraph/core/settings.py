@@ -137,6 +137,9 @@ class Settings:
     worker_lease_seconds: int = 30
     requeue_after_seconds: int = 60
     worker_shutdown_seconds: int = 30
+    # A host step with more hosts than this is split into shards of at most this many hosts, each a
+    # queue message any worker may run (distributed deployment only; one process never splits).
+    shard_hosts: int = 100
     log_format: str = "text"
 
     @property
@@ -209,6 +212,7 @@ def load_settings() -> Settings:
         worker_lease_seconds=_env_positive("WORKER_LEASE_SECONDS", 30),
         requeue_after_seconds=_env_positive("REQUEUE_AFTER_SECONDS", 60),
         worker_shutdown_seconds=_env_positive("WORKER_SHUTDOWN_SECONDS", 30),
+        shard_hosts=_env_positive("SHARD_HOSTS", 100),
         log_format=_log_format(_env("LOG_FORMAT")),
     )
 

@@ -25,8 +25,10 @@ from opsgraph.executors import leases
 from opsgraph.executors.host_keys import DatabaseHostKeyStore
 from opsgraph.executors.queue import install_queue
 from opsgraph.executors.runner import TaskRunner
+from opsgraph.executors.sharding.barrier import ShardedSteps
+from opsgraph.executors.sharding.shard_runs import ShardRuns
 from opsgraph.executors.task_supervisor import run_supervisor
-from opsgraph.executors.taskiq_queue import RUN_TASK, DistributedQueue, RedisTaskBroker, make_broker
+from opsgraph.executors.taskiq_queue import RUN_SHARD, RUN_TASK, DistributedQueue, RedisTaskBroker, make_broker
 from opsgraph.executors.worker_runtime import WorkerRuntime
 
 log = logging.getLogger("opsgraph.distributed")
@@ -80,12 +82,17 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
     await ensure_database_reachable(settings.database_url)
     parts = await start_distributed(settings)
     runner = TaskRunner(settings, event_bus, DatabaseHostKeyStore(strict=settings.ssh_strict_host_keys))
-    runtime = WorkerRuntime(settings, runner, parts.queue)
+    runner.sharding = ShardedSteps(settings, parts.queue)  # big host steps are split across the workers
+    runtime = WorkerRuntime(settings, runner, parts.queue, ShardRuns(settings, runner, parts.queue))
 
     async def run_task(task_id: int, request_id: str = "") -> None:  # taskiq registers plain functions
         await runtime.run_task(task_id, request_id)
 
+    async def run_shard(task_id: int, step_id: int, index: int, request_id: str = "") -> None:
+        await runtime.run_shard(task_id, step_id, index, request_id)
+
     parts.broker.register_task(run_task, task_name=RUN_TASK)
+    parts.broker.register_task(run_shard, task_name=RUN_SHARD)
     receiver = Receiver(
         parts.broker,
         max_async_tasks=concurrency,

@@ -7,6 +7,12 @@ commit, so a host frees its concurrency slot at once instead of queueing for SQL
 connection four times; task and step changes wait, and `drain()` waits for everything queued.
 Log lines are buffered per host and flushed every `flush_interval` or `flush_lines`.
 
+In the distributed deployment several processes write one task's events (its owner, and the
+workers running its shards, executors/sharding): the writer then takes the numbers from the task
+row inside its transaction (`last_seq = last_seq + n`), so they are unique, and since that row stays
+locked until the commit, numbers are committed in order. A subscriber that sees a later number
+first fills the gap from the database (schema/subscriptions/tasks.py).
+
 Host rows are written as data, not one UPDATE each: a batch's host changes are merged per row (its
 latest state, the union of the fields changed) and saved with one statement per set of fields
 (`bulk_update`). With 100 hosts in flight a batch held ~100 single-row UPDATEs, each a round trip
@@ -23,9 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from opsgraph.core.events import EventBus
+from opsgraph.executors.leases import leases_enabled
 from opsgraph.models.tasks import EventKind, Task, TaskEvent, TaskHostResult, TaskStatus, TaskStep
 
 log = logging.getLogger("opsgraph.recorder")
@@ -66,8 +74,11 @@ class TaskRecorder:
         max_log_bytes: int,
         flush_interval: float = 0.2,
         flush_lines: int = 500,
+        shared_seq: bool | None = None,
     ) -> None:
         self.task = task
+        # Numbers from the database (several writers per task) in the distributed deployment only.
+        self.shared_seq = leases_enabled() if shared_seq is None else shared_seq
         self.bus = bus
         self.max_log_bytes = max_log_bytes
         self.flush_interval = flush_interval
@@ -93,8 +104,9 @@ class TaskRecorder:
     ) -> None:
         """Queue row updates and their events for the writer; with `wait`, return once committed."""
         stamp = now()
-        first = self._seq + 1
-        self._seq += len(rows)
+        first = 0 if self.shared_seq else self._seq + 1  # shared: numbered by the writer, in its transaction
+        if not self.shared_seq:
+            self._seq += len(rows)
         events = [
             TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload, created_at=stamp)
             for i, (kind, payload) in enumerate(rows)
@@ -118,8 +130,12 @@ class TaskRecorder:
                         if write.apply is not None:
                             await write.apply()
                     await _save_results([change for write in batch for change in write.results])
-                    await TaskEvent.bulk_create([e for w in batch for e in w.events])
-                    await Task.filter(id=self.task.id).update(last_seq=batch[-1].events[-1].seq)
+                    events = [e for w in batch for e in w.events]
+                    if self.shared_seq:
+                        await _number(self.task.id, events)  # last: the task row stays locked until the commit
+                    await TaskEvent.bulk_create(events)
+                    if not self.shared_seq:
+                        await Task.filter(id=self.task.id).update(last_seq=events[-1].seq)
             except Exception as exc:  # handed to every waiter (logged when nobody waits)
                 for write in batch:
                     write.done.set_exception(exc)
@@ -276,6 +292,15 @@ class TaskRecorder:
         if not rows:
             return
         await self._write(rows, wait=False, results=tuple((result, _LOG_FIELDS) for result in updates))
+
+
+async def _number(task_id: int, events: list[TaskEvent]) -> None:
+    """Take the next numbers of the task's stream for `events` (inside the writer's transaction)."""
+    await Task.filter(id=task_id).update(last_seq=F("last_seq") + len(events))
+    last = await Task.filter(id=task_id).values_list("last_seq", flat=True)
+    first = int(str(last[0])) - len(events) + 1
+    for offset, event in enumerate(events):
+        event.seq = first + offset
 
 
 async def _save_results(changes: list[tuple[TaskHostResult, tuple[str, ...]]]) -> None:

@@ -63,13 +63,18 @@ async def forget_task(task_id: int) -> None:
     await RemoteProcess.filter(task_id=task_id).delete()
 
 
-async def stop_interrupted_commands(task_id: int, settings: Settings) -> dict[int, str]:
-    """For each host of `task_id` still RUNNING with a recorded command: what was done about it
-    (result id → a sentence for the host's error)."""
+async def stop_interrupted_commands(
+    task_id: int, settings: Settings, *, result_ids: list[int] | None = None
+) -> dict[int, str]:
+    """For each host of `task_id` still RUNNING with a recorded command (only `result_ids`, when
+    given: one shard's hosts): what was done about it (result id → a sentence for the host's error)."""
     from opsgraph.core.events import event_bus
     from opsgraph.executors.runner import TaskRunner
 
-    running = await TaskHostResult.filter(task_id=task_id, status=TaskStatus.RUNNING)
+    running_hosts = TaskHostResult.filter(task_id=task_id, status=TaskStatus.RUNNING)
+    if result_ids is not None:
+        running_hosts = running_hosts.filter(id__in=result_ids)
+    running = await running_hosts
     if not running:
         return {}
     by_result = {

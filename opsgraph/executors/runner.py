@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.errors import OpsGraphError
@@ -64,6 +64,30 @@ class HandedBack(Exception):
     """The run stopped between hosts for another process to carry on (the task is PENDING again)."""
 
 
+class StepSharding(Protocol):
+    """Runs a big host step as shards on several workers (executors/sharding/barrier.py)."""
+
+    async def splits(self, step: TaskStep, pending: int) -> bool: ...
+
+    async def run_step(
+        self,
+        task: Task,
+        step: TaskStep,
+        recorder: TaskRecorder,
+        cancel: asyncio.Event,
+        handback: asyncio.Event | None,
+    ) -> TaskStatus: ...
+
+
+def step_outcome(statuses: set[TaskStatus], *, cancelled: bool) -> TaskStatus:
+    """A host step's outcome from its hosts' final statuses."""
+    if statuses <= {TaskStatus.SUCCESS}:
+        return TaskStatus.SUCCESS
+    if cancelled and TaskStatus.CANCELLED in statuses:
+        return TaskStatus.CANCELLED
+    return TaskStatus.FAILED
+
+
 @dataclass
 class _StepContext:
     task: Task
@@ -85,6 +109,9 @@ class TaskRunner:
         self.global_slots = asyncio.Semaphore(settings.runner_global_concurrency)
         self.secrets = SecretBox(settings.secret_key)
         self.holder = ""  # who runs the commands (a worker's lease holder), recorded with each command
+        # Workers of the distributed deployment split big host steps across workers (executors/sharding);
+        # None (one process) runs every step's hosts here.
+        self.sharding: StepSharding | None = None
 
     async def run(
         self, task_id: int, cancel: asyncio.Event, confirm: asyncio.Event, handback: asyncio.Event | None = None
@@ -207,7 +234,32 @@ class TaskRunner:
         # Only hosts that never ran: a retry puts the failed ones back to PENDING, and a run that was
         # handed back part-way must not run a finished host a second time.
         results = await TaskHostResult.filter(step_id=step.id, status=TaskStatus.PENDING).order_by("id")
+        if self.sharding is not None and await self.sharding.splits(step, len(results)):
+            return await self.sharding.run_step(task, step, recorder, cancel, handback)
         await recorder.step_status(step, TaskStatus.RUNNING)
+        slots = asyncio.Semaphore(self.settings.runner_task_concurrency)
+        await self.run_hosts(task, step, recorder, pool, results, cancel, handback, slots)
+        await recorder.drain()  # host outcomes are committed by the recorder's writer; read them back after
+        statuses = {r.status for r in await TaskHostResult.filter(step_id=step.id).only("id", "status")}
+        if TaskStatus.PENDING in statuses and handback is not None and handback.is_set() and not cancel.is_set():
+            await recorder.step_status(step, TaskStatus.PENDING)
+            raise HandedBack
+        outcome = step_outcome(statuses, cancelled=cancel.is_set())
+        await recorder.step_status(step, outcome)
+        return outcome
+
+    async def run_hosts(
+        self,
+        task: Task,
+        step: TaskStep,
+        recorder: TaskRecorder,
+        pool: SessionPool,
+        results: list[TaskHostResult],
+        cancel: asyncio.Event,
+        handback: asyncio.Event | None,
+        slots: asyncio.Semaphore,
+    ) -> None:
+        """Run `results` (PENDING hosts of `step`) here, at most `slots` at once (and the global bound)."""
         context = _StepContext(
             task,
             step,
@@ -218,26 +270,12 @@ class TaskRunner:
             open_source=lambda host_id, account_id: self._source_session(step, pool, host_id, account_id),
             handback=handback,
         )
-        task_slots = asyncio.Semaphore(self.settings.runner_task_concurrency)
 
         async def bounded(result: TaskHostResult) -> None:
-            async with task_slots, self.global_slots:
+            async with slots, self.global_slots:
                 await self._run_host(context, result)
 
         await asyncio.gather(*(bounded(r) for r in results))
-        await recorder.drain()  # host outcomes are committed by the recorder's writer; read them back after
-        statuses = {r.status for r in await TaskHostResult.filter(step_id=step.id).only("id", "status")}
-        if TaskStatus.PENDING in statuses and handback is not None and handback.is_set() and not cancel.is_set():
-            await recorder.step_status(step, TaskStatus.PENDING)
-            raise HandedBack
-        if statuses <= {TaskStatus.SUCCESS}:
-            outcome = TaskStatus.SUCCESS
-        elif cancel.is_set() and TaskStatus.CANCELLED in statuses:
-            outcome = TaskStatus.CANCELLED
-        else:
-            outcome = TaskStatus.FAILED
-        await recorder.step_status(step, outcome)
-        return outcome
 
     async def targets_for(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
         """The SSH target of each of `results` (by result id), as the step would log in."""

@@ -3,7 +3,9 @@ worker holding the `task-supervisor` lease (executors/leases.py), so a worker th
 by another within about `worker_lease_seconds` + `worker_lease_seconds / 3` (≤ 60 s by default).
 
 Each pass, over the tasks that are not finished and whose lease `task:<id>` nobody holds:
-- RUNNING / CANCELLING: their worker died. The supervisor takes the task's lease itself, kills the
+- RUNNING / CANCELLING in a sharded step (executors/sharding): its hosts run on other workers, so
+  the task is queued again and the worker that takes it carries it on as its new owner;
+- other RUNNING / CANCELLING: their worker died. The supervisor takes the task's lease itself, kills the
   remote commands that worker left running and marks the unfinished hosts INTERRUPTED and the task
   ABNORMAL (executors/recovery.py `resolve_interrupted_task`); finished hosts keep their results;
 - PENDING / WAITING: queued again once their `queued:` mark has expired (the message was lost with
@@ -24,6 +26,7 @@ from opsgraph.executors import leases
 from opsgraph.executors.callbacks import redeliver_pending_callbacks
 from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
+from opsgraph.executors.sharding.layout import sharded_step_open
 from opsgraph.executors.taskiq_queue import queued_mark, task_lease
 from opsgraph.models.tasks import Task, TaskKind, TaskStatus
 
@@ -51,7 +54,11 @@ async def supervise_once(settings: Settings, queue: TaskQueue) -> dict[str, int]
         task_id = int(row["id"])
         if task_lease(task_id) in held:
             continue
-        if TaskStatus(row["status"]) in _RUN_AWAY:
+        if TaskStatus(row["status"]) in _RUN_AWAY and await sharded_step_open(task_id):
+            if queued_mark(task_id) not in held:
+                await queue.submit(task_id)  # a new owner resumes the step's barrier
+                requeued += 1
+        elif TaskStatus(row["status"]) in _RUN_AWAY:
             resolved += await _resolve(task_id, settings)
         elif queued_mark(task_id) not in held and row["created_at"] < young:
             await queue.submit(task_id)

@@ -6,6 +6,10 @@ runs it (executors/worker_runtime.py). `cancel` and `confirm` are control messag
 every worker over the event relay; the worker running the task acts on them (and also reads
 `cancel_requested` from the database on each lease renewal, so a lost message only delays it).
 
+A big host step is split into shards (executors/sharding): its owner puts one
+`opsgraph.run_shard(task_id, step_id, index, request_id)` message per shard on the same list, and
+any worker runs it.
+
 Redis being away never fails a request: the task row is already stored PENDING, and the supervisor
 enqueues again any PENDING or WAITING task that nobody owns once its `queued:` mark has expired.
 """
@@ -26,11 +30,13 @@ from opsgraph.core.events import EventBus
 from opsgraph.core.log_context import current_request_id
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
+from opsgraph.executors.sharding.layout import shard_queued_mark
 
 log = logging.getLogger("opsgraph.queue")
 
 QUEUE_NAME = "opsgraph:tasks"
 RUN_TASK = "opsgraph.run_task"
+RUN_SHARD = "opsgraph.run_shard"
 CONTROL_KEY = 0  # every worker follows this key of the control bus
 control_bus = EventBus("control")
 
@@ -79,6 +85,17 @@ class DistributedQueue:
             await kicker.kiq(task_id, current_request_id())
         except (TaskiqError, RedisError, OSError) as exc:  # taskiq wraps Redis errors in SendTaskError
             log.warning("task %s stays queued in the database: Redis refused it (%s)", task_id, exc)
+
+    async def submit_shard(self, task_id: int, step_id: int, index: int) -> None:
+        """Queue one shard of a step (its owner queues it again if this message is lost)."""
+        await leases.acquire(shard_queued_mark(step_id, index), self.settings.requeue_after_seconds, holder="queue")
+        try:
+            kicker: AsyncKicker[[int, int, int, str], None] = AsyncKicker(
+                task_name=RUN_SHARD, broker=self.broker, labels={}
+            )
+            await kicker.kiq(task_id, step_id, index, current_request_id())
+        except (TaskiqError, RedisError, OSError) as exc:
+            log.warning("shard %s of task %s waits: Redis refused it (%s)", index, task_id, exc)
 
     async def cancel(self, task_id: int) -> bool:
         control_bus.publish(CONTROL_KEY, {"op": "cancel", "task": task_id})

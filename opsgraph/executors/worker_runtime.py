@@ -5,7 +5,11 @@
   is renewed every `lease / 3` s; on each renewal the worker also reads `cancel_requested` and the
   approval decisions of the tasks it holds, so a lost control message only delays them.
 - **Takeover**: a message for a task that is RUNNING with a free lease means its worker died: the
-  task is resolved here (its remote commands are killed, unfinished hosts INTERRUPTED).
+  task is resolved here (its remote commands are killed, unfinished hosts INTERRUPTED) — unless it
+  is in the middle of a sharded step, whose hosts run on other workers: then this worker becomes
+  its owner and carries it on (executors/sharding).
+- **Shards**: a shard message runs a range of a big step's hosts here (sharding/shard_runs.py),
+  under a lease renewed, cancelled and handed back like a task's.
 - **Control**: cancel / confirm messages from any server reach the worker running the task.
 - **Graceful stop** (SIGTERM): no new messages are taken; running tasks are handed back — the
   hosts already running finish, the others stay PENDING and the task is queued again for another
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from opsgraph.core.events import event_bus
@@ -28,6 +33,8 @@ from opsgraph.executors import leases
 from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.runner import HandedBack, TaskRunner
+from opsgraph.executors.sharding.layout import sharded_step_open
+from opsgraph.executors.sharding.shard_runs import ShardRuns
 from opsgraph.executors.taskiq_queue import CONTROL_KEY, control_bus, task_lease
 from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskKind, TaskStatus, TaskStep
 from opsgraph.models.tickets import Ticket
@@ -46,13 +53,15 @@ class _Run:
 
 
 class WorkerRuntime:
-    def __init__(self, settings: Settings, runner: TaskRunner, queue: TaskQueue) -> None:
+    def __init__(self, settings: Settings, runner: TaskRunner, queue: TaskQueue, shards: ShardRuns) -> None:
         self.settings = settings
+        self.shards = shards
         self.runner = runner
         self.runner.holder = leases.HOLDER
         self.queue = queue
         self.lease_seconds = float(settings.worker_lease_seconds)
         self.running: dict[int, _Run] = {}
+        self.claimed: set[int] = set()  # tasks a message of which is being handled here
         self.stopping = False
 
     # -- the taskiq task ------------------------------------------------------------------------------------
@@ -64,10 +73,26 @@ class WorkerRuntime:
         finally:
             reset_request_id(token)
 
+    async def run_shard(self, task_id: int, step_id: int, index: int, request_id: str = "") -> None:
+        token = bind_request_id(request_id)
+        try:
+            await self.shards.run(int(task_id), int(step_id), int(index))
+        finally:
+            reset_request_id(token)
+
     async def _run_task(self, task_id: int) -> None:
         if self.stopping:
             await self.queue.submit(task_id)  # taken just before the stop: for another worker
             return
+        if task_id in self.claimed:
+            return  # a duplicate message while we run it (`acquire` would renew our own lease)
+        self.claimed.add(task_id)
+        try:
+            await self._claimed_task(task_id)
+        finally:
+            self.claimed.discard(task_id)
+
+    async def _claimed_task(self, task_id: int) -> None:
         name = task_lease(task_id)
         if not await leases.acquire(name, self.lease_seconds):
             return  # another worker owns it
@@ -76,6 +101,10 @@ class WorkerRuntime:
             task = await Task.get_or_none(id=task_id)
             if task is None or task.status in FINISHED_STATUSES or task.kind == TaskKind.PIPELINE:
                 return  # pipelines are driven by the servers' pipeline engine
+            if task.status in {TaskStatus.RUNNING, TaskStatus.CANCELLING} and await sharded_step_open(task_id):
+                log.warning("task %s lost its owner in a sharded step: carrying it on here", task_id)
+                handed_back = await self._run_owned(task)
+                return
             if task.status in {TaskStatus.RUNNING, TaskStatus.CANCELLING}:
                 log.warning("task %s was RUNNING without an owner: resolving what its worker left", task_id)
                 await resolve_interrupted_task(task, self.settings, event_bus, TAKEN_OVER)
@@ -115,7 +144,10 @@ class WorkerRuntime:
         async with control_bus.subscribe(CONTROL_KEY) as messages:
             while True:
                 message = await messages.get()
-                run = self.running.get(int(message.get("task") or 0))
+                task_id = int(message.get("task") or 0)
+                if message.get("op") == "cancel":
+                    self.shards.cancel(task_id)
+                run = self.running.get(task_id)
                 if run is None:
                     continue
                 if message.get("op") == "cancel":
@@ -128,23 +160,29 @@ class WorkerRuntime:
         presence = f"worker:{leases.HOLDER}"
         try:
             while True:
+                started = time.monotonic()
                 try:
+                    if self.running or self.shards.runs:
+                        await self._renew_and_poll()  # first: the leases others would take over
                     await leases.acquire(presence, self.lease_seconds)
-                    if self.running:
-                        await self._renew_and_poll()
                 except Exception as exc:  # the database is away: try again next time
                     log.warning("cannot renew task leases: %s", exc)
-                await asyncio.sleep(self.lease_seconds / 3)
+                # At a fixed rate: a slow pass (a busy database) must not stretch the renewal period.
+                await asyncio.sleep(max(0.0, self.lease_seconds / 3 - (time.monotonic() - started)))
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.shield(leases.release(presence))
 
     async def _renew_and_poll(self) -> None:
         ids = list(self.running)
-        lost = await leases.renew([task_lease(i) for i in ids], self.lease_seconds)
-        for name in lost:
+        names = [task_lease(i) for i in ids] + self.shards.lease_names()
+        lost = await leases.renew(names, self.lease_seconds)
+        still_running = {task_lease(i) for i in self.running} | set(self.shards.lease_names())
+        for name in lost & still_running:  # not the ones that ended (and were released) meanwhile
             log.error("lost the lease of %s: another worker may resolve it", name)
-        for task_id in await Task.filter(id__in=ids, cancel_requested=True).values_list("id", flat=True):
+        polled = set(ids) | self.shards.task_ids()
+        for task_id in await Task.filter(id__in=list(polled), cancel_requested=True).values_list("id", flat=True):
+            self.shards.cancel(int(str(task_id)))
             run = self.running.get(int(str(task_id)))
             if run is not None:
                 run.cancel.set()
@@ -168,7 +206,10 @@ class WorkerRuntime:
     async def hand_back_all(self, timeout: float) -> list[int]:
         """Stop taking work and hand back what runs; returns the tasks still running after `timeout`."""
         self.stopping = True
+        shard_jobs = self.shards.hand_back()
         if not self.running:
+            if shard_jobs:
+                await asyncio.wait(shard_jobs, timeout=timeout)
             return []
         waiting = set(
             int(str(i))
@@ -182,7 +223,7 @@ class WorkerRuntime:
                 run.cancel.set()  # approval_wait: a cancel nobody requested means "the process stops"
             else:
                 run.handback.set()
-        jobs = [run.job for run in self.running.values() if run.job is not None]
+        jobs = [run.job for run in self.running.values() if run.job is not None] + shard_jobs
         if jobs:
             await asyncio.wait(jobs, timeout=timeout)
         return list(self.running)

@@ -19,8 +19,11 @@ from tests.support import databases
 from tests.support.server import ADMIN_PASSWORD, APP_CODE, APP_SECRET, SECRET_KEY, Server, free_port
 
 REDIS_SERVER = shutil.which("redis-server")
-# Short leases so a dead worker is noticed in seconds (the default is 30 s).
-LEASE_SECONDS = 6
+# Short leases so a dead worker is noticed in seconds (the default is 30 s), yet long enough for a
+# live worker on a busy 2-core machine to renew in time: a worker opening 100 SSH connections at
+# once under a load of 10+ was seen to stall its event loop for over 10 s.
+LEASE_SECONDS = 20
+SHARD_HOSTS = 50
 
 
 def unavailable_reason() -> str | None:
@@ -124,6 +127,10 @@ class Cluster:
             "OPSGRAPH_REQUEUE_AFTER_SECONDS": "5",
             "OPSGRAPH_WORKER_SHUTDOWN_SECONDS": "20",
             "OPSGRAPH_CRON_INTERVAL_SECONDS": "1",
+            # Host steps over this many hosts are split across the workers (300 hosts: 6 shards).
+            "OPSGRAPH_SHARD_HOSTS": str(SHARD_HOSTS),
+            # Hosts of one task in flight per worker: one shard at a time (smaller bursts of connects).
+            "OPSGRAPH_RUNNER_TASK_CONCURRENCY": str(SHARD_HOSTS),
         }
 
     def add_server(self) -> Server:
