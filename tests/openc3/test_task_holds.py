@@ -162,3 +162,27 @@ def test_a_kill_ends_a_task_waiting_for_a_decision(c3: C3Client, estate: JobEsta
     task = wait_task(c3, tree, run)
     assert task["status"] == "fail", task
     assert [s["status"] for s in subtasks(c3, tree, run)] == ["fail"]
+
+
+def test_deciding_needs_write_or_control_with_authorization(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+) -> None:
+    tree = estate.biz
+    operator = user_with_role(server, gql, f"c3dop{unique}", estate.business, "operator")
+    steps = [cmd_step("breaks", estate.ips[0], "exit 3")]
+    run = start(c3, tree, "guarded", steps)
+    broken = wait_subtask(c3, tree, run, 0, "decision")
+    # POST needs level 2 (write) on an ordinary job: the operator (level 1) is refused, nothing changes.
+    assert operator.refused("POST", f"/api/job/subtask/{tree}", json=control(run, broken, "ignore")).startswith(
+        "Unauthorized"
+    )
+    assert subtasks(c3, tree, run)[0]["status"] == "decision"
+    assert c3.ok("POST", f"/api/job/subtask/{tree}", json=control(run, broken, "fail")) == 1
+    assert wait_task(c3, tree, run)["status"] == "fail"
+    # A job whose `_authorization_` is "true" lets the control level decide, as upstream.
+    job = c3.envelope("POST", f"/api/job/jobs/{tree}", json={"name": "authorized", "data": steps})["uuid"]
+    c3.ok("POST", f"/api/job/variable/{tree}", json={"jobuuid": job, "name": "_authorization_", "value": "true"})
+    run = operator.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job})["uuid"]
+    broken = wait_subtask(c3, tree, run, 0, "decision")
+    assert operator.ok("POST", f"/api/job/subtask/{tree}", json=control(run, broken, "ignore")) == 1
+    assert wait_task(c3, tree, run)["status"] == "success"

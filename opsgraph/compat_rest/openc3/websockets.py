@@ -208,10 +208,10 @@ async def terminal(websocket: WebSocket) -> None:
             if resized is not None:
                 shells.resize(*resized)
                 continue
-            for keys, line in typed.feed(message):
+            for typed_keys, line in typed.feed(message):
                 if line is not None:  # recorded before the Enter that runs it is sent
                     await record_line(session, line, shells.reachable)
-                await shells.send(keys)
+                await shells.send(typed_keys)
     except (WebSocketDisconnect, TimeoutError, RuntimeError, KeyError):
         pass
     finally:

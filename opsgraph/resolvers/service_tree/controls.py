@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
@@ -38,12 +39,12 @@ async def _level(record: TreeTask | None, put: bool) -> int:
     """POST: write, or control for a job whose `_authorization_` is "true"; PUT: control."""
     if put or record is None or not record.task_id:
         return CONTROL if put else WRITE
-    params = await Task.filter(id=record.task_id).values_list("params", flat=True)
-    template_id = ((params[0] if params else None) or {}).get("template_id")
-    if template_id is None:
+    task = await Task.get_or_none(id=record.task_id)
+    template_id = (task.params or {}).get("template_id") if task is not None else None
+    template = await JobTemplate.get_or_none(id=template_id) if template_id is not None else None
+    if template is None:
         return WRITE
-    stored = await JobTemplate.filter(id=template_id).values_list("variables", flat=True)
-    variables = (stored[0] if stored else None) or {}
+    variables: dict[str, Any] = template.variables or {}
     authorized = str(variables.get(AUTHORIZATION, "")).lower() == "true"
     return CONTROL if authorized else WRITE
 
