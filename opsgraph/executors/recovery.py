@@ -22,6 +22,7 @@ from opsgraph.core.settings import Settings
 from opsgraph.executors.callbacks import redeliver_pending_callbacks
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, stop_interrupted_commands
+from opsgraph.executors.task_end import announce_task_end
 from opsgraph.executors.tree_task_notices import sweep_missed_tree_notices
 from opsgraph.models.tasks import HostFailure, Task, TaskHostResult, TaskKind, TaskStatus, TaskStep
 
@@ -66,6 +67,7 @@ async def resolve_interrupted_task(task: Task, settings: Settings, bus: EventBus
     await recorder.task_status(TaskStatus.ABNORMAL, error=reason)
     await recorder.stop()
     await forget_task(task.id)
+    await announce_task_end(task.id)
 
 
 async def resume_pipelines() -> None:

@@ -11,7 +11,8 @@ Each pass, over the tasks that are not finished and whose lease `task:<id>` nobo
 - PENDING / WAITING: queued again once their `queued:` mark has expired (the message was lost with
   a Redis restart, a worker died before taking it, or one stopped while the task waited for an
   approval). A duplicate message is harmless: only the lease holder runs a task.
-Then the task-end callbacks that no process is delivering are sent again.
+Then the task-end callbacks that no process is delivering are sent again, and the OpenC3 task
+notices a dead worker did not send (executors/tree_task_notices.py).
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.sharding.layout import sharded_step_open
 from opsgraph.executors.taskiq_queue import queued_mark, task_lease
+from opsgraph.executors.tree_task_notices import sweep_missed_tree_notices
 from opsgraph.models.tasks import Task, TaskKind, TaskStatus
 
 log = logging.getLogger("opsgraph.supervisor")
 SUPERVISOR_LEASE = "task-supervisor"
 _BATCH = 2000
 _ORPHANED = "the worker running this task stopped"
+_NOTICE_WINDOW = timedelta(minutes=10)  # OpenC3 end notices a dead worker did not send
 _RUN_AWAY = {TaskStatus.RUNNING, TaskStatus.CANCELLING}
 
 
@@ -64,6 +67,7 @@ async def supervise_once(settings: Settings, queue: TaskQueue) -> dict[str, int]
             await queue.submit(task_id)
             requeued += 1
     callbacks = await redeliver_pending_callbacks(settings, older_than=float(settings.worker_lease_seconds))
+    await sweep_missed_tree_notices(_NOTICE_WINDOW, older_than=float(settings.worker_lease_seconds))
     if resolved or requeued:
         log.warning("supervisor: %s orphaned task(s) resolved, %s task(s) queued again", resolved, requeued)
     return {"resolved": resolved, "requeued": requeued, "callbacks": callbacks}

@@ -128,15 +128,21 @@ async def notify_task_end(task_id: int) -> int:
     return await notify_task(task_id, task_status(task.status, task.error))
 
 
-async def sweep_missed_notices(window: timedelta = SWEEP_WINDOW) -> int:
+async def sweep_missed_notices(window: timedelta = SWEEP_WINDOW, *, older_than: float = 0.0) -> int:
     """Send the end notices a stopped process did not (tasks of subscribed nodes that ended within
-    `window`); each is sent once, so running this again sends nothing twice."""
+    `window`, at least `older_than` seconds ago); each is sent once, so running this again sends
+    nothing twice."""
     trees = await TreeNotifySubscriber.all().distinct().values_list("tree_id", flat=True)
     if not trees:
         return 0
-    since = datetime.now(tz=UTC) - window
+    now = datetime.now(tz=UTC)
     rows: list[Any] = await (
-        TreeTask.filter(tree_id__in=list(trees), task__finished_at__gte=since, task_id__isnull=False)
+        TreeTask.filter(
+            tree_id__in=list(trees),
+            task__finished_at__gte=now - window,
+            task__finished_at__lte=now - timedelta(seconds=older_than),
+            task_id__isnull=False,
+        )
         .order_by("-id")
         .limit(SWEEP_LIMIT)
         .values_list("task_id", flat=True)
