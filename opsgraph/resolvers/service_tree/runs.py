@@ -34,7 +34,7 @@ from opsgraph.resolvers.service_tree.variables import AUTHORIZATION, check_task_
 from opsgraph.resolvers.tasks.launch import StepPlan, TaskPlan, launch
 
 PAGE, API = 1, 2  # bk-job start_way: what OpenC3 calls calltype page / api
-EXIT = "_exit_"  # "1", "cmd" or "true": a failed step ends the task instead of waiting for a decision
+EXIT = "_exit_"  # "1"/"true" (or "cmd"/"scp" for that kind): a failed step ends the task, no decision
 CLIENT_UUID = re.compile(r"^[a-zA-Z0-9]{12}$")
 
 
@@ -161,7 +161,7 @@ def _holds(context: RunContext, step: dict[str, Any]) -> dict[str, Any]:
     if step["plugin_type"] == "approval":
         return holds
     exit_now = str(context.task_variables.get(EXIT) or context.job_variables.get(EXIT) or "").lower()
-    if exit_now in ("1", "cmd", "true"):
+    if exit_now in ("1", "true", step["plugin_type"]):  # "cmd" stops cmd steps only, "scp" scp steps
         return {**holds, "stop_reason": "stop by sys._exit_"}
     return {**holds, "on_failure": "decide"}
 
