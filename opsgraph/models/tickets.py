@@ -36,9 +36,15 @@ ENDED_TICKET_STATUSES = frozenset({TicketStatus.FINISHED, TicketStatus.TERMINATE
 class NodeStatus(StrEnum):
     WAIT = "WAIT"
     RUNNING = "RUNNING"
+    RECEIVING = "RECEIVING"  # 待认领: one of its candidates claims it first
+    DISTRIBUTING = "DISTRIBUTING"  # 待分派: one of its assignors names the processors first
     FINISHED = "FINISHED"
     TERMINATED = "TERMINATED"
     FAILED = "FAILED"
+
+
+# A node in one of these is a current step of its ticket.
+ACTIVE_NODE_STATUSES = (NodeStatus.RUNNING, NodeStatus.RECEIVING, NodeStatus.DISTRIBUTING)
 
 
 class StateType(StrEnum):

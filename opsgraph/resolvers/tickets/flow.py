@@ -19,6 +19,7 @@ from typing import Any
 from opsgraph.core.auth.principal import ROLE_RANK
 from opsgraph.models.identity import Role, User
 from opsgraph.models.tickets import (
+    ACTIVE_NODE_STATUSES,
     CallbackStatus,
     NodeStatus,
     StateType,
@@ -160,18 +161,27 @@ async def _enter(
     if target["type"] == StateType.CONVERGE:
         return await _arrive(ticket, definition, target, variables, source)
     kind, names = await _processors(ticket, target, _saved_overrides(ticket))
+    status, role = NodeStatus.RUNNING, "处理人"
+    if target.get("distribute_type") == "CLAIM_THEN_PROCESS":
+        status, role = NodeStatus.RECEIVING, "待认领, 候选处理人"
+    elif target.get("distribute_type") == "DISTRIBUTE_THEN_PROCESS":
+        # Until it is distributed, the assignors are the ones who act on it.
+        status, role = NodeStatus.DISTRIBUTING, "待分派, 派单人"
+        kind, names = str(target["assignors_type"]), list(target["assignors"])
+        if kind == "STARTER":
+            kind, names = "PERSON", [ticket.creator]
     await TicketNode.create(
         ticket_id=ticket.id,
         state_id=target["id"],
         name=target["name"],
         type=StateType(target["type"]),
-        status=NodeStatus.RUNNING,
+        status=status,
         processors_type=kind,
         processors=names,
     )
     await add_processor_rows(ticket.id, names if kind == "PERSON" else [])
     who = ",".join(names) if names else kind
-    await write_log(ticket, SYSTEM, "FLOW", f"流转到节点【{target['name']}】, 处理人: {who}", "SYS", target["id"])
+    await write_log(ticket, SYSTEM, "FLOW", f"流转到节点【{target['name']}】, {role}: {who}", "SYS", target["id"])
     return Step()
 
 
@@ -242,7 +252,7 @@ async def close(ticket: Ticket, status: TicketStatus, reason: str, operator: str
     approved = status == TicketStatus.FINISHED and all(result is True for result in approvals)
     if status == TicketStatus.FINISHED and not approved:
         reason = reason or await _refusal_reason(ticket)
-    await TicketNode.filter(ticket_id=ticket.id, status__in=[NodeStatus.RUNNING, NodeStatus.WAIT]).update(
+    await TicketNode.filter(ticket_id=ticket.id, status__in=[*ACTIVE_NODE_STATUSES, NodeStatus.WAIT]).update(
         status=NodeStatus.TERMINATED, finished_at=moment
     )
     ticket.current_status = status

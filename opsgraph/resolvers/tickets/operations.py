@@ -19,6 +19,7 @@ from typing import Any
 from opsgraph.core.auth.principal import ROLE_RANK, Principal
 from opsgraph.core.errors import Conflict, NotFound, ValidationFailed
 from opsgraph.models.tickets import (
+    ACTIVE_NODE_STATUSES,
     ENDED_TICKET_STATUSES,
     NodeStatus,
     Service,
@@ -100,12 +101,13 @@ async def operate_node(principal: Principal, op: NodeOperation) -> Ticket:
                 code="TICKET_NOT_RUNNING",
             )
         node = await TicketNode.get_or_none(ticket_id=ticket.id, state_id=op.state_id)
-        if node is None or node.status != NodeStatus.RUNNING:
+        if node is None or node.status not in ACTIVE_NODE_STATUSES:
             raise NotFound(
                 f"state {op.state_id} is not a current step of ticket {ticket.sn}",
                 field="stateId",
                 code="STATE_NOT_FOUND",
             )
+        _check_step_waits_for(node, action)
         definition = await flow.definition_of(ticket)
         state = flow.state_of(definition, node.state_id) or {}
         if action == "TRANSITION":
@@ -130,6 +132,20 @@ async def operate_node(principal: Principal, op: NodeOperation) -> Ticket:
     if step.decided:
         await after_decision(ticket.id)
     return await Ticket.get(id=found.id)
+
+
+# A step waiting to be claimed or distributed takes that (or TERMINATE) before anything else.
+_FIRST = {NodeStatus.RECEIVING: "CLAIM", NodeStatus.DISTRIBUTING: "DISTRIBUTE"}
+
+
+def _check_step_waits_for(node: TicketNode, action: str) -> None:
+    first = _FIRST.get(node.status)
+    if first is not None and action not in {first, "TERMINATE"}:
+        raise Conflict(
+            f"step {node.state_id} ({node.name}) is {node.status}: {first} it before {action}",
+            field="action",
+            code=f"STEP_{node.status}",
+        )
 
 
 async def _transition(
@@ -263,7 +279,8 @@ async def _reassign(
         if kind == "GENERAL" and not set(names) <= set(ROLE_RANK):
             raise ValidationFailed(f"GENERAL processors are business roles {sorted(ROLE_RANK)}", field="processors")
     node.processors_type, node.processors = kind, list(dict.fromkeys(names))
-    await node.save(update_fields=["processors_type", "processors"])
+    node.status = NodeStatus.RUNNING  # claimed or distributed: now it is processed
+    await node.save(update_fields=["processors_type", "processors", "status"])
     await flow.add_processor_rows(ticket.id, node.processors if kind == "PERSON" else [])
     words = {"CLAIM": "认领", "DISTRIBUTE": "派单", "DELIVER": "转单"}[action]
     detail = f": {comment}" if comment else ""
@@ -365,8 +382,11 @@ def ticket_operations(status: str) -> list[str]:
 
 
 def node_operations(ticket_status: str, node_status: str, is_multi: bool) -> list[str]:
-    if ticket_status != TicketStatus.RUNNING or node_status != NodeStatus.RUNNING:
+    if ticket_status != TicketStatus.RUNNING or node_status not in ACTIVE_NODE_STATUSES:
         return []
+    first = _FIRST.get(NodeStatus(node_status))
+    if first is not None:
+        return [first, "TERMINATE"]
     return ["TRANSITION", "TERMINATE"] if is_multi else ["TRANSITION", "CLAIM", "DISTRIBUTE", "DELIVER", "TERMINATE"]
 
 

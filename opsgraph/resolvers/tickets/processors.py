@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from opsgraph.core.auth.principal import NO_USER_ID, ROLE_RANK, Principal
 from opsgraph.core.errors import OpsGraphError
-from opsgraph.models.tickets import NodeStatus, Ticket, TicketNode
+from opsgraph.models.tickets import ACTIVE_NODE_STATUSES, Ticket, TicketNode
 
 
 class NotProcessor(OpsGraphError):
@@ -52,5 +52,5 @@ async def may_manage(actor: Principal, ticket: Ticket) -> bool:
         return True
     if ticket.business_id is not None and actor.can(ticket.business_id, "maintainer"):
         return True
-    running = await TicketNode.filter(ticket_id=ticket.id, status=NodeStatus.RUNNING)
+    running = await TicketNode.filter(ticket_id=ticket.id, status__in=ACTIVE_NODE_STATUSES)
     return any(may_process(actor, ticket, node) for node in running)

@@ -5,7 +5,9 @@ Definition (what createService/updateService store, one immutable version per sa
      "states": [{"id", "name", "type": START|NORMAL|APPROVAL|SIGN|PARALLEL|CONVERGE|END,
                  "processors_type": PERSON|STARTER|GENERAL|OPEN, "processors": [...],
                  "fields": [...], "is_multi", "is_sequential", "terminate_on_reject",
-                 "finish_condition": {"type": "and"|"or", "expressions": [{key, condition, value}]}}],
+                 "finish_condition": {"type": "and"|"or", "expressions": [{key, condition, value}]},
+                 "distribute_type": PROCESS|CLAIM_THEN_PROCESS|DISTRIBUTE_THEN_PROCESS,
+                 "assignors_type": PERSON|STARTER|GENERAL, "assignors": [...]}],
      "transitions": [{"from", "to", "name", "conditions": [{key, condition, value}],
                       "condition_type": "and"|"or", "default"}]}
 
@@ -31,6 +33,7 @@ from opsgraph.resolvers.tickets.parallel import GATEWAYS, TYPE_ALIASES, check_ga
 
 MAX_STATES = 100
 PROCESSOR_TYPES = frozenset({"PERSON", "STARTER", "GENERAL", "OPEN"})
+DISTRIBUTE_TYPES = frozenset({"PROCESS", "CLAIM_THEN_PROCESS", "DISTRIBUTE_THEN_PROCESS"})
 OPERATORS = frozenset({"==", "!=", ">", "<", ">=", "<=", "in", "notin", "issuperset", "notissuperset"})
 SIGN_VARIABLES = ("PROCESS_COUNT", "PASS_COUNT", "REJECT_COUNT", "PASS_RATE", "REJECT_RATE")
 APPROVE_RESULT, APPROVE_REMARK = "approve_result", "approve_remark"
@@ -145,12 +148,42 @@ def _processing(item: dict[str, Any], state_id: int, kind: StateType, at: str) -
     ):
         raise _fail(f"state {state_id}: {APPROVE_RESULT} and {APPROVE_REMARK} are built in", at)
     state: dict[str, Any] = {"processors_type": processors_type, "processors": processors, "fields": fields}
+    state.update(_distribution(item, state_id, kind, at))
     if kind in {StateType.APPROVAL, StateType.SIGN}:
         state["is_multi"] = kind == StateType.SIGN or bool(item.get("is_multi", False))
         state["is_sequential"] = bool(item.get("is_sequential", False))
         state["terminate_on_reject"] = bool(item.get("terminate_on_reject", False))
         state["finish_condition"] = _finish_condition(item.get("finish_condition"), state_id, at)
     return state
+
+
+def _distribution(item: dict[str, Any], state_id: int, kind: StateType, at: str) -> dict[str, Any]:
+    """bk-itsm's distribute_type: processed at once (PROCESS), claimed by one of the processors
+    first (CLAIM_THEN_PROCESS: the step is RECEIVING), or handed to processors by an assignor first
+    (DISTRIBUTE_THEN_PROCESS: DISTRIBUTING, `assignors` act)."""
+    distribute = str(item.get("distribute_type") or "PROCESS").upper()
+    if distribute not in DISTRIBUTE_TYPES:
+        raise _fail(f"state {state_id}: distribute_type must be one of {sorted(DISTRIBUTE_TYPES)}", at)
+    if distribute == "PROCESS":
+        return {"distribute_type": distribute}
+    if kind == StateType.SIGN or item.get("is_multi"):
+        raise _fail(f"state {state_id}: every processor signs it, so it is not {distribute}", at)
+    if distribute == "CLAIM_THEN_PROCESS":
+        return {"distribute_type": distribute}
+    assignors_type = str(item.get("assignors_type") or "PERSON").upper()
+    if assignors_type not in {"PERSON", "STARTER", "GENERAL"}:
+        raise _fail(f"state {state_id}: assignors_type must be PERSON, STARTER or GENERAL", at)
+    raw = item.get("assignors") or []
+    if isinstance(raw, str):
+        raw = [p for p in raw.split(",") if p.strip()]
+    if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
+        raise _fail(f"state {state_id}: assignors must be a list of names", at)
+    assignors = [] if assignors_type == "STARTER" else list(dict.fromkeys(p.strip() for p in raw))
+    if assignors_type != "STARTER" and not assignors:
+        raise _fail(f"state {state_id}: DISTRIBUTE_THEN_PROCESS names its assignors", at)
+    if assignors_type == "GENERAL" and not set(assignors) <= set(ROLE_RANK):
+        raise _fail(f"state {state_id}: GENERAL assignors are business roles {sorted(ROLE_RANK)}", at)
+    return {"distribute_type": distribute, "assignors_type": assignors_type, "assignors": assignors}
 
 
 def _finish_condition(raw: Any, state_id: int, at: str) -> dict[str, Any] | None:

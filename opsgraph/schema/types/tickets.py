@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from opsgraph.core.ids import encode_global_id
-from opsgraph.models.tickets import NodeStatus, StateType, TicketStatus
+from opsgraph.models.tickets import ACTIVE_NODE_STATUSES, NodeStatus, StateType, TicketStatus
 from opsgraph.resolvers.tickets.fields import display_value
 from opsgraph.resolvers.tickets.loaders import TicketLoaders
 from opsgraph.resolvers.tickets.operations import node_operations, ticket_operations
@@ -393,7 +393,7 @@ class TicketType(Node):
 
     @strawberry.field(description="The steps waiting to be processed.")
     async def current_steps(self, info: Info) -> list[TicketStepType]:
-        return [s for s in await self.steps(info) if s.status == NodeStatus.RUNNING]
+        return [s for s in await self.steps(info) if s.status in ACTIVE_NODE_STATUSES]
 
     @strawberry.field(description="What happened, oldest first.")
     async def logs(self, info: Info, first: int, after: str | None = None) -> Connection[TicketLogType]:

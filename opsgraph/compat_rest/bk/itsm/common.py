@@ -24,6 +24,8 @@ from opsgraph.core.settings import Settings
 # generations send reads as POST too, so reads take both.
 ANY = frozenset({"GET", "POST"})
 POST = frozenset({"POST"})
+# get_ticket_status current_steps[].action_type: what the step waits for.
+ACTION_TYPES = {"RECEIVING": "CLAIM", "DISTRIBUTING": "DISTRIBUTE"}
 OPERATION_NAMES = {
     "SUSPEND": "挂起",
     "UNSUSPEND": "恢复",
@@ -70,7 +72,7 @@ def step(node: dict[str, Any], *, detailed: bool) -> dict[str, Any]:
         "name": node["name"],
         "state_id": node["stateId"],
         "status": node["status"],
-        "action_type": "TRANSITION",
+        "action_type": ACTION_TYPES.get(node["status"], "TRANSITION"),
         "processors_type": node["processorsType"],
         "processors": ",".join(node["processors"]),
     }

@@ -49,4 +49,6 @@ ITSM_CODES: Mapping[str, int] = {
     "ALREADY_PROCESSED": NOT_ALLOWED,
     "NOT_REVOCABLE": NOT_ALLOWED,
     "NOT_TRANSFERABLE": NOT_ALLOWED,
+    "STEP_RECEIVING": NOT_ALLOWED,  # claim it first
+    "STEP_DISTRIBUTING": NOT_ALLOWED,  # distribute it first
 }
