@@ -14,7 +14,8 @@ OpenC3 job; ad-hoc `plugin_*` tasks have neither, as upstream):
   it in advance, as upstream clears the pause flag whenever it is set.
 
 Decisions and releases are stored first and then wake the run through the queue's `confirm`; the
-run reads them from the database, so one made while no runner waited (a restart) is not lost:
+run reads them from the database (and looks again every `RECHECK_SECONDS`, in case a wake-up was
+lost), so one made while no runner waited (a restart) is not lost:
 start-up queues WAITING tasks again and the run comes back here. Each hold tells the tree's
 subscribers the task waits (resolvers/service_tree/task_notice.py), imported where used since
 resolvers sit above executors.
@@ -36,6 +37,7 @@ DECIDE = "decide"
 RETRY, IGNORE, FAIL = "running", "ignore", "fail"
 DECISIONS = (RETRY, IGNORE, FAIL)
 _RETRYABLE_HOSTS = [TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.ABNORMAL]
+RECHECK_SECONDS = 5.0  # a wake-up lost on the way (a broker restart) delays a hold by this much, at most
 
 
 class Held(StrEnum):
@@ -77,7 +79,7 @@ async def _wait(task: Task, step: TaskStep, cancel: asyncio.Event, confirm: asyn
             step.config = stored.config
             return True
         waiters = [asyncio.ensure_future(cancel.wait()), asyncio.ensure_future(confirm.wait())]
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=RECHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
         if cancel.is_set():
