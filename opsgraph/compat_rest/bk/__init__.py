@@ -14,6 +14,7 @@ from opsgraph.compat_rest.bk.envelope import BkReply
 from opsgraph.compat_rest.bk.openapi import make_openapi_endpoint, openapi_document
 from opsgraph.compat_rest.bk.params import Params
 from opsgraph.compat_rest.bk.routes import BK_ROUTES, BkRoute, BkRouteTable, load_route_modules
+from opsgraph.compat_rest.paths import ANY_PATH
 
 __all__ = ["BK_ROUTES", "BkReply", "BkRoute", "BkRouteTable", "Params", "bk_routes", "openapi_document"]
 
@@ -47,5 +48,5 @@ def bk_routes(table: BkRouteTable | None = None) -> list[BaseRoute]:
         # Before the layouts: "openapi.json" is a single segment, so it never meets {system}/{api}.
         Route(f"{PREFIX}/openapi.json", make_openapi_endpoint(table), methods=["GET"], name="bk_openapi"),
         *(Route(path, dispatch, methods=ANY_METHOD, name=f"bk_{name}") for name, path in layouts),
-        Route(f"{PREFIX}/{{rest:path}}", unknown_path, methods=ANY_METHOD, name="bk_unknown"),
+        Route(f"{PREFIX}/{{rest:{ANY_PATH}}}", unknown_path, methods=ANY_METHOD, name="bk_unknown"),
     ]

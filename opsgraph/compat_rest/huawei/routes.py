@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,9 @@ class HuaweiRoute:
     handler: Handler
     status: int = 200
     summary: str = ""
+    # For the generated OpenAPI document only: the body's schema per media type, the answer's.
+    request_schemas: Mapping[str, Mapping[str, Any]] | None = None
+    response_schema: Mapping[str, Any] | None = None
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,7 +82,15 @@ class HuaweiRouteTable:
         return route
 
     def route(
-        self, method: str, path: str, *, service: str, status: int = 200, summary: str = ""
+        self,
+        method: str,
+        path: str,
+        *,
+        service: str,
+        status: int = 200,
+        summary: str = "",
+        request_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+        response_schema: Mapping[str, Any] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator registering an async `handler(request, caller, settings)` as a row."""
 
@@ -87,7 +98,14 @@ class HuaweiRouteTable:
             first_line = (inspect.getdoc(fn) or "").split("\n")[0]
             self.add(
                 HuaweiRoute(
-                    method=method, path=path, service=service, handler=fn, status=status, summary=summary or first_line
+                    method=method,
+                    path=path,
+                    service=service,
+                    handler=fn,
+                    status=status,
+                    summary=summary or first_line,
+                    request_schemas=request_schemas,
+                    response_schema=response_schema,
                 )
             )
             return fn

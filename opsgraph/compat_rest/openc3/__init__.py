@@ -13,25 +13,30 @@ from starlette.routing import BaseRoute, Route
 from opsgraph.compat_rest.openc3.auth import C3Caller
 from opsgraph.compat_rest.openc3.dispatch import ANY_METHOD, make_dispatcher
 from opsgraph.compat_rest.openc3.envelope import C3Reply
+from opsgraph.compat_rest.openc3.openapi import PATH as OPENAPI_PATH
+from opsgraph.compat_rest.openc3.openapi import make_openapi_endpoint
 from opsgraph.compat_rest.openc3.request import C3Request
 from opsgraph.compat_rest.openc3.routes import C3_ROUTES, MODULES, C3Route, C3RouteTable, load_route_modules
+from opsgraph.compat_rest.paths import ANY_PATH
 
 __all__ = ["C3_ROUTES", "C3Caller", "C3Reply", "C3Request", "C3Route", "C3RouteTable", "openc3_routes"]
 
 
 def openc3_routes(table: C3RouteTable | None = None) -> list[BaseRoute]:
     """One Starlette route per module prefix: the table decides, and answers unknown paths in the
-    envelope. (`POST /api/agent/heartbeat` is the agents' own route, mounted before these.)"""
+    envelope; and the dialect's OpenAPI document. (`POST /api/agent/heartbeat` is the agents' own
+    route, mounted before these.)"""
     if table is None:
         load_route_modules()
         table = C3_ROUTES
     from opsgraph.compat_rest.openc3.websockets import websocket_routes
 
     return [
+        Route(OPENAPI_PATH, make_openapi_endpoint(table), methods=["GET"], name="openc3_openapi"),
         *websocket_routes(),
         *(
             Route(
-                f"/api/{module}/{{rest:path}}",
+                f"/api/{module}/{{rest:{ANY_PATH}}}",
                 make_dispatcher(table, module),
                 methods=ANY_METHOD,
                 name=f"openc3_{module}",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from opsgraph.compat_rest.discovery import import_endpoint_modules
 from opsgraph.compat_rest.openc3.request import C3Request
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 Handler = Callable[[C3Request, "C3Caller", Settings], Awaitable[Any]]
 MODULES = ("job", "agent", "connector")
 KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+# What a row answers besides refusals (always the envelope), for the generated OpenAPI document:
+# the envelope, plain text, a file's bytes, a 302 redirect, or the front end's bare profile object.
+Answer = Literal["envelope", "text", "file", "redirect", "profile"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +49,7 @@ class C3Route:
     public: bool = False
     summary: str = ""
     documented: bool = True  # False: a corrected path or an upstream route the doc does not list
+    answers: Answer = "envelope"
     segments: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +99,7 @@ class C3RouteTable:
         public: bool = False,
         summary: str = "",
         corrected: tuple[str, ...] = (),
+        answers: Answer = "envelope",
     ) -> Callable[[Handler], Handler]:
         """Register a handler for one or more documented paths, and `corrected` ones (the doc's
         typos fixed: `/varuable/` → `/variable/`), all answering the same way."""
@@ -102,7 +107,17 @@ class C3RouteTable:
         def register(fn: Handler) -> Handler:
             text = summary or (inspect.getdoc(fn) or "").split("\n")[0]
             for path in paths:
-                self.add(C3Route(module=module, method=method, path=path, handler=fn, public=public, summary=text))
+                self.add(
+                    C3Route(
+                        module=module,
+                        method=method,
+                        path=path,
+                        handler=fn,
+                        public=public,
+                        summary=text,
+                        answers=answers,
+                    )
+                )
             for path in corrected:
                 self.add(
                     C3Route(
@@ -113,6 +128,7 @@ class C3RouteTable:
                         public=public,
                         summary=text,
                         documented=False,
+                        answers=answers,
                     )
                 )
             return fn

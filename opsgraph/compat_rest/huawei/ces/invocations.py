@@ -93,7 +93,69 @@ def _strings(body: Mapping[str, Any], name: str) -> list[str]:
     return list(value)
 
 
-@HUAWEI_ROUTES.route("POST", "/v3/{project_id}/agent-invocations/batch-create", service="CES", status=201)
+_IDS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": MAX_ITEMS,
+    "items": {"type": "string", "minLength": 1, "maxLength": 64},
+}
+REQUEST_SCHEMA = {
+    "type": "object",
+    "required": ["invocation_type"],
+    "properties": {
+        "invocation_type": {"type": "string", "enum": list(TYPES)},
+        "invocation_target": {"type": "string", "enum": [TARGET]},
+        "instance_ids": _IDS,
+        "invocation_ids": _IDS,
+        "remote_install_meta": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_ITEMS,
+            "items": {
+                "type": "object",
+                "required": ["remote_ip", "user_name", "password"],
+                "properties": {
+                    "remote_ip": {"type": "string", "format": "ipv4"},
+                    "user_name": {"type": "string", "minLength": 1, "maxLength": 16},
+                    "password": {"type": "string", "minLength": 1, "maxLength": 3000},
+                    "port": {"type": ["string", "integer"]},
+                    "remote_use_pem": {"type": "boolean"},
+                    "instance_name": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+RESPONSE_SCHEMA = {
+    "type": "object",
+    "required": ["invocations"],
+    "properties": {
+        "invocations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["instance_id", "ret_status"],
+                "properties": {
+                    "instance_id": {"type": "string"},
+                    "invocation_id": {"type": "string"},
+                    "ret_status": {"type": "string", "enum": ["successful", "error"]},
+                    "error_code": {"type": "string"},
+                    "error_msg": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+@HUAWEI_ROUTES.route(
+    "POST",
+    "/v3/{project_id}/agent-invocations/batch-create",
+    service="CES",
+    status=201,
+    request_schemas={"application/json": REQUEST_SCHEMA},
+    response_schema=RESPONSE_SCHEMA,
+)
 async def batch_create(request: HuaweiRequest, caller: HuaweiCaller, settings: Settings) -> dict[str, Any]:
     """Create agent maintenance tasks in batches."""
     body = request.json_object()

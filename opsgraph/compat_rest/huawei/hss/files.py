@@ -25,7 +25,60 @@ FILE_TYPES = {"dockerfile": "DOCKERFILE", "k8s_yaml": "K8S_YAML"}
 _HSS_FILE_TYPE = {graphql: hss for hss, graphql in FILE_TYPES.items()}
 
 
-@HUAWEI_ROUTES.route("POST", "/v5/{project_id}/common/files/batch-upload", service="HSS")
+_FILE_TYPE = {"type": "string", "enum": list(FILE_TYPES)}
+REQUEST_SCHEMAS = {
+    "application/json": {
+        "type": "object",
+        "required": ["files"],
+        "properties": {
+            "file_type": _FILE_TYPE,
+            "files": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 20,
+                "items": {
+                    "type": "object",
+                    "required": ["file_name", "file_content"],
+                    "properties": {"file_name": {"type": "string"}, "file_content": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file_type": _FILE_TYPE, "file": {"type": "string", "format": "binary"}},
+    },
+}
+RESPONSE_SCHEMA = {
+    "type": "object",
+    "required": ["total_num", "data_list"],
+    "properties": {
+        "total_num": {"type": "integer"},
+        "data_list": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file_id", "file_name", "file_type", "file_size"],
+                "properties": {
+                    "file_id": {"type": "string"},
+                    "file_name": {"type": "string"},
+                    "file_type": {"type": "string"},
+                    "file_size": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+
+@HUAWEI_ROUTES.route(
+    "POST",
+    "/v5/{project_id}/common/files/batch-upload",
+    service="HSS",
+    request_schemas=REQUEST_SCHEMAS,
+    response_schema=RESPONSE_SCHEMA,
+)
 async def batch_upload(request: HuaweiRequest, caller: HuaweiCaller, settings: Settings) -> dict[str, Any]:
     """Upload Dockerfiles / Kubernetes manifests for IaC scans."""
     business = require_business(business_id_for(request, caller), "uploading files")

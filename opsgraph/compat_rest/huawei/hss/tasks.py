@@ -37,7 +37,40 @@ RANGE_TYPES = {"all_cluster": "all_cluster", "specific_cluster": "specific_clust
 FILE_TYPES = {"dockerfile": "DOCKERFILE", "k8s_yaml": "K8S_YAML"}
 
 
-@HUAWEI_ROUTES.route("POST", "/v5/{project_id}/common/task", service="HSS")
+REQUEST_SCHEMA = {
+    "type": "object",
+    "required": ["task_type"],
+    "properties": {
+        "task_type": {"type": "string", "enum": list(TASK_TYPES)},
+        "cluster_scan_info": {
+            "type": "object",
+            "required": ["scan_type_list", "range_type"],
+            "properties": {
+                "scan_type_list": {"type": "array", "items": {"type": "string", "enum": list(SCAN_TYPES)}},
+                "range_type": {"type": "string", "enum": list(RANGE_TYPES)},
+                "cluster_id_list": {"type": "array", "maxItems": 1000, "items": {"type": "string"}},
+            },
+        },
+        "iac_scan_info": {
+            "type": "object",
+            "required": ["file_type", "file_id_list"],
+            "properties": {
+                "file_type": {"type": "string", "enum": list(FILE_TYPES)},
+                "file_id_list": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    },
+}
+RESPONSE_SCHEMA = {"type": "object", "required": ["task_id"], "properties": {"task_id": {"type": "string"}}}
+
+
+@HUAWEI_ROUTES.route(
+    "POST",
+    "/v5/{project_id}/common/task",
+    service="HSS",
+    request_schemas={"application/json": REQUEST_SCHEMA},
+    response_schema=RESPONSE_SCHEMA,
+)
 async def create_task(request: HuaweiRequest, caller: HuaweiCaller, settings: Settings) -> dict[str, Any]:
     """Create a cluster scan or an IaC scan task."""
     body = request.json_object()

@@ -108,7 +108,7 @@ async def set_config(request: C3Request, caller: C3Caller, settings: Settings) -
     return 1
 
 
-@C3_ROUTES.route("connector", "GET", "/release", public=True)
+@C3_ROUTES.route("connector", "GET", "/release", public=True, answers="text")
 async def release(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """`true` when nothing of the nodes in `id` still runs on a schedule (plain text, as upstream)."""
     ids = text(request, "id", required=True, pattern=re.compile(r"^\d[\d,]*$"), max_length=8192)

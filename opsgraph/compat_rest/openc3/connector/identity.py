@@ -73,7 +73,7 @@ async def _from_query(request: C3Request, settings: Settings) -> C3Caller:
     return await authenticate(probe, settings, required=True)
 
 
-@C3_ROUTES.route("connector", "GET", "/connectorx/sso/userinfo")
+@C3_ROUTES.route("connector", "GET", "/connectorx/sso/userinfo", answers="profile")
 async def user_info(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """The front end's view of the caller (upstream answers it outside the envelope)."""
     who = await describe(caller, settings)
@@ -97,14 +97,14 @@ def _relative(target: str, field: str) -> str:
     return target
 
 
-@C3_ROUTES.route("connector", "GET", "/connectorx/sso/loginredirect", public=True)
+@C3_ROUTES.route("connector", "GET", "/connectorx/sso/loginredirect", public=True, answers="redirect")
 async def login_redirect(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """To the login page (GraphiQL's `login` sets the cookie), keeping the callback."""
     callback = _relative(text(request, "callback"), "callback")
     return RedirectResponse(f"{LOGIN_PAGE}?{urlencode({'callback': callback})}", status_code=302)
 
 
-@C3_ROUTES.route("connector", "GET", "/connectorx/sso/chpasswdredirect", public=True)
+@C3_ROUTES.route("connector", "GET", "/connectorx/sso/chpasswdredirect", public=True, answers="redirect")
 async def change_password_redirect(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """Passwords are changed by an operator (`opsgraph admin`); this goes to the login page."""
     return RedirectResponse(LOGIN_PAGE, status_code=302)
@@ -123,7 +123,7 @@ async def sso_logout(request: C3Request, caller: C3Caller, settings: Settings) -
     return response
 
 
-@C3_ROUTES.route("connector", "GET", "/connectorx/setcookie", public=True)
+@C3_ROUTES.route("connector", "GET", "/connectorx/setcookie", public=True, answers="redirect")
 async def set_cookie(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """Set (a valid login token) or clear (no `cookie`) the login cookie, then redirect."""
     target = _relative(text(request, "c3redirect"), "c3redirect")

@@ -77,7 +77,7 @@ async def store(request: C3Request, caller: C3Caller, settings: Settings) -> int
     return await _store(caller, settings, tree, name, content, text(request, "checkmd5", pattern=MD5))
 
 
-@C3_ROUTES.route("job", "GET", "/fileserver/:treeid/download")
+@C3_ROUTES.route("job", "GET", "/fileserver/:treeid/download", answers="file")
 async def download(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """The bytes of file `name`."""
     variables = {"treeId": tree_id(request), "name": text(request, "name", required=True, max_length=255)}

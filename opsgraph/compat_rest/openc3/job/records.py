@@ -77,7 +77,7 @@ async def set_environment(request: C3Request, caller: C3Caller, settings: Settin
     return 1
 
 
-@C3_ROUTES.route("job", "GET", "/release", public=True)
+@C3_ROUTES.route("job", "GET", "/release", public=True, answers="text")
 async def release(request: C3Request, caller: C3Caller, settings: Settings) -> Response:
     """`true` when no enabled crontab runs a job of the nodes in `id` (plain text, as upstream)."""
     import re
