@@ -33,6 +33,13 @@ mutation($hosts: [NewHostInput!]!, $b: ID) {
     hosts { id bkHostId innerIp } errors { code message }
   }
 }"""
+ENV_ATTRIBUTES = 'query { objectAttributes(bkObjId: "host") { propertyId } }'
+DECLARE_ENV = """
+mutation {
+  createObjectAttribute(input: {bkObjId: "host", propertyId: "env", name: "env", type: "singlechar"}) {
+    attribute { propertyId } errors { code message }
+  }
+}"""
 TRANSFER = """
 mutation($b: ID!, $h: [ID!]!, $m: [ID!]!) {
   transferHostsToModules(input: {businessId: $b, hostIds: $h, moduleIds: $m, append: false}) {
@@ -182,7 +189,17 @@ def place_hosts(client: HttpClient, estate: Estate, imported: list[tuple[str, in
         )
 
 
+def declare_env(client: HttpClient) -> None:
+    """Hosts carry the custom attribute `env`; the host model must declare it (once per database)."""
+    declared = {row["propertyId"] for row in client.data(ENV_ATTRIBUTES)["objectAttributes"]}
+    if "env" not in declared:
+        errors = client.data(DECLARE_ENV)["createObjectAttribute"]["errors"]
+        if errors:
+            raise RuntimeError(f"declaring host.env failed: {errors}")
+
+
 def build_estate(client: HttpClient, spec: EstateSpec) -> Estate:
+    declare_env(client)
     estate = create_topology(client, spec)
     place_hosts(client, estate, import_hosts(client, spec, estate))
     return estate

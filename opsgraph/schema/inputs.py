@@ -9,6 +9,15 @@ import strawberry
 
 from opsgraph.core.errors import ValidationFailed
 from opsgraph.core.ids import decode_global_id
+from opsgraph.resolvers.cmdb.instance_values import Unknown
+
+IGNORE_UNKNOWN = "Drop attributes the model does not declare instead of refusing them (bk-cmdb's REST behaviour)."
+# Input fields that steer a write rather than name a column.
+_CONTROL_FIELDS = frozenset({"ignore_unknown"})
+
+
+def unknown_attributes(ignore_unknown: bool) -> Unknown:
+    return "drop" if ignore_unknown else "refuse"
 
 
 def columns_from_input(data: object, exclude: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -20,7 +29,7 @@ def columns_from_input(data: object, exclude: frozenset[str] = frozenset()) -> t
     custom: dict[str, Any] = {}
     for item in dataclasses.fields(data):  # type: ignore[arg-type]
         value = getattr(data, item.name)
-        if value is strawberry.UNSET or item.name in exclude:
+        if value is strawberry.UNSET or item.name in exclude or item.name in _CONTROL_FIELDS:
             continue
         if item.name == "attributes":
             if value is not None and not isinstance(value, dict):

@@ -18,6 +18,7 @@ from tests.cmdb_groups.support import (
     group_ips,
 )
 from tests.executors.support import login
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient, Server
 from tests.support.topology import (
     Business,
@@ -38,6 +39,7 @@ mutation($input: CreateDynamicGroupInput!) {
 
 @pytest.fixture
 def estate(gql: GraphQLClient, unique: str, ip_allocator: Any) -> tuple[Business, dict[str, list[str]]]:
+    declare_attributes(gql, "host", env="singlechar")
     business = create_business(gql, f"dg-{unique}")
     create_set(gql, business, "web")
     create_set(gql, business, "db")

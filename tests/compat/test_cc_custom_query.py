@@ -10,6 +10,7 @@ import pytest
 
 from tests.compat.cc_component_client import CoreClient, component_client
 from tests.compat.cc_host_support import ok, refused
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient, Server
 from tests.support.topology import add_hosts, create_business, create_module, create_set, place_hosts
 
@@ -33,6 +34,7 @@ def _clause(obj: str, *conditions: tuple[str, str, Any], fields: list[str] | Non
 
 @pytest.fixture
 def estate(gql: GraphQLClient, unique: str, ip_allocator: Any) -> dict[str, Any]:
+    declare_attributes(gql, "host", env="singlechar")
     business = create_business(gql, f"cq-{unique}")
     create_set(gql, business, "web")
     create_set(gql, business, "db")

@@ -15,6 +15,7 @@ import pytest
 
 from tests.compat.bk_client import LegacyClient
 from tests.compat.cc_host_support import bk_id, ok, refused, take_ips
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient
 from tests.support.topology import Business, add_hosts, create_business, create_module, create_set, place_hosts
 
@@ -74,6 +75,7 @@ class Estate:
 
 @pytest.fixture(scope="module")
 def estate(gql: GraphQLClient, ip_allocator: Any) -> Estate:
+    declare_attributes(gql, "host", slot="singlechar", tier="singlechar")
     tag = uuid.uuid4().hex[:8]
     a = create_business(gql, f"search-a-{tag}")
     b = create_business(gql, f"search-b-{tag}")
@@ -83,11 +85,11 @@ def estate(gql: GraphQLClient, ip_allocator: Any) -> Estate:
     for set_name, module in (("web", "nginx"), ("web", "php"), ("db", "mysql")):
         found.modules[module] = bk_id(create_module(gql, a, set_name, module))
     hosts: list[tuple[str, Business, dict[str, Any]]] = [
-        ("web1", a, {"osType": "1", "attributes": {"rack": "A1", "tier": "gold"}}),
-        ("web2", a, {"osType": "1", "attributes": {"rack": "B2"}}),
-        ("db1", a, {"osType": "2", "attributes": {"rack": "A1"}}),
+        ("web1", a, {"osType": "1", "attributes": {"slot": "A1", "tier": "gold"}}),
+        ("web2", a, {"osType": "1", "attributes": {"slot": "B2"}}),
+        ("db1", a, {"osType": "2", "attributes": {"slot": "A1"}}),
         ("idle1", a, {"osType": "2"}),
-        ("other1", b, {"osType": "1", "attributes": {"rack": "A1"}}),
+        ("other1", b, {"osType": "1", "attributes": {"slot": "A1"}}),
     ]
     global_ids: dict[str, str] = {}
     for name, business, properties in hosts:
@@ -150,7 +152,7 @@ def test_search_host_answers_the_documented_shape(bk: LegacyClient, estate: Esta
     web2 = next(r for r in data["info"] if r["host"]["bk_host_id"] == estate.ids["web2"])
     assert {m["bk_module_name"] for m in web2["module"]} == {"nginx", "php"}
     assert [s["bk_set_name"] for s in web2["set"]] == ["web"]  # one set, though two of its modules
-    assert web2["host"]["rack"] == "B2"
+    assert web2["host"]["slot"] == "B2"
     assert web2["host"]["bk_host_innerip"] == estate.ips["web2"]
     idle = next(r for r in data["info"] if r["host"]["bk_host_id"] == estate.ids["idle1"])
     assert [(m["bk_module_name"], m["default"]) for m in idle["module"]] == [("空闲机", 1)]
@@ -164,10 +166,10 @@ def test_search_host_answers_the_documented_shape(bk: LegacyClient, estate: Esta
         (("bk_os_type", "$neq", "1"), {"db1", "idle1"}),  # the doc table's spelling
         (("bk_os_type", "$in", ["2", "9"]), {"db1", "idle1"}),
         (("bk_os_type", "$nin", ["2"]), {"web1", "web2"}),
-        (("rack", "$eq", "A1"), {"web1", "db1"}),  # custom attribute
-        (("rack", "$ne", "A1"), {"web2", "idle1"}),  # a host without the attribute is "not A1"
-        (("rack", "$in", ["B2", "Z9"]), {"web2"}),
-        (("rack", "$nin", ["A1", "B2"]), {"idle1"}),
+        (("slot", "$eq", "A1"), {"web1", "db1"}),  # custom attribute
+        (("slot", "$ne", "A1"), {"web2", "idle1"}),  # a host without the attribute is "not A1"
+        (("slot", "$in", ["B2", "Z9"]), {"web2"}),
+        (("slot", "$nin", ["A1", "B2"]), {"idle1"}),
         (("bk_host_name", "$regex", "web"), {"web1", "web2"}),
     ],
 )
@@ -192,14 +194,14 @@ def test_search_host_clauses_are_anded_across_objects(bk: LegacyClient, estate: 
     }
     assert estate.names(search(bk, estate, web_set)) == {"web1", "web2"}
     assert estate.names(search(bk, estate, php)) == {"web2"}
-    assert estate.names(search(bk, estate, web_set, host_clause(("rack", "$eq", "A1")))) == {"web1"}
-    assert estate.names(search(bk, estate, web_set, php, host_clause(("rack", "$eq", "A1")))) == set()
+    assert estate.names(search(bk, estate, web_set, host_clause(("slot", "$eq", "A1")))) == {"web1"}
+    assert estate.names(search(bk, estate, web_set, php, host_clause(("slot", "$eq", "A1")))) == set()
     modules = [estate.modules["nginx"], estate.modules["mysql"]]
     in_modules = {"bk_obj_id": "module", "condition": [{"field": "bk_module_id", "operator": "$in", "value": modules}]}
     assert estate.names(search(bk, estate, in_modules)) == {"web1", "web2", "db1"}
     # A biz clause instead of bk_biz_id: every business named so, ANDed with a host condition.
     biz = {"bk_obj_id": "biz", "condition": [{"field": "bk_biz_name", "operator": "$eq", "value": estate.a_name}]}
-    both = ok(bk.cc.search_host({"condition": [biz, host_clause(("rack", "$eq", "A1"))]}))
+    both = ok(bk.cc.search_host({"condition": [biz, host_clause(("slot", "$eq", "A1"))]}))
     assert estate.names(both) == {"web1", "db1"}  # other1 has rack A1 too, but is in business B
 
 
@@ -241,15 +243,15 @@ def test_search_host_fields_select_columns_per_object(bk: LegacyClient, estate: 
         "bk_biz_id": estate.a.bk_biz_id,
         "ip": {"data": [estate.ips["web2"]], "exact": 1, "flag": "bk_host_innerip"},
         "condition": [
-            {"bk_obj_id": "host", "fields": ["bk_host_id", "bk_host_innerip", "rack", "bk_cloud_id"], "condition": []},
+            {"bk_obj_id": "host", "fields": ["bk_host_id", "bk_host_innerip", "slot", "bk_cloud_id"], "condition": []},
             {"bk_obj_id": "module", "fields": ["bk_module_name"], "condition": []},
             {"bk_obj_id": "set", "fields": ["bk_set_name", "bk_set_id"], "condition": []},
             {"bk_obj_id": "biz", "fields": ["bk_biz_name"], "condition": []},
         ],
     }
     (row,) = ok(bk.cc.search_host(request))["info"]
-    assert set(row["host"]) == {"bk_host_id", "bk_host_innerip", "rack", "bk_cloud_id"}
-    assert row["host"]["rack"] == "B2"
+    assert set(row["host"]) == {"bk_host_id", "bk_host_innerip", "slot", "bk_cloud_id"}
+    assert row["host"]["slot"] == "B2"
     assert row["host"]["bk_cloud_id"][0]["bk_obj_id"] == "plat"
     assert sorted(row["module"], key=lambda m: m["bk_module_name"]) == [
         {"bk_module_name": "nginx"},

@@ -11,8 +11,14 @@ import pytest
 
 from tests.compat.bk_client import LegacyClient
 from tests.compat.cc_host_support import bk_id, host_ids_by_ip, hosts_state, ok, refused, take_ips
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import APP_CODE, APP_SECRET, GraphQLClient, Server
 from tests.support.topology import Business, add_hosts, create_business, create_module, create_set, place_hosts
+
+
+@pytest.fixture(autouse=True)
+def _declared_host_attributes(gql: GraphQLClient) -> None:
+    declare_attributes(gql, "host", slot="singlechar")
 
 
 def business_with_hosts(gql: GraphQLClient, name: str, ips: list[str], **properties: Any) -> tuple[Business, list[int]]:
@@ -35,7 +41,7 @@ def test_get_host_base_info_by_get_query_string_and_post(
 ) -> None:
     (ip,) = take_ips(ip_allocator, 1)
     _, (host_id,) = business_with_hosts(
-        gql, f"base-{unique}", [ip], hostName=f"h-{unique}", cpu=8, attributes={"rack": "R7"}
+        gql, f"base-{unique}", [ip], hostName=f"h-{unique}", cpu=8, attributes={"slot": "R7"}
     )
     data = ok(bk.cc.get_host_base_info({"bk_host_id": host_id}))  # GET: the id travels in the query string
     assert all(set(item) == {"bk_property_id", "bk_property_name", "bk_property_value"} for item in data)
@@ -44,8 +50,8 @@ def test_get_host_base_info_by_get_query_string_and_post(
     assert triples["bk_host_name"] == ("主机名称", f"h-{unique}")
     assert triples["bk_cpu"] == ("CPU逻辑核心数", 8)
     assert triples["bk_host_id"] == ("主机ID", host_id)
-    assert triples["rack"] == ("rack", "R7")  # a custom attribute is named by its id
-    assert data[-1]["bk_property_id"] == "rack"  # custom attributes come last
+    assert triples["slot"] == ("slot", "R7")  # a custom attribute is named by its id
+    assert data[-1]["bk_property_id"] == "slot"  # custom attributes come last
     assert ok(bk.cc.get_host_base_info__post({"bk_host_id": str(host_id)})) == data
 
 
@@ -83,7 +89,7 @@ def test_update_host_sets_properties_on_comma_separated_hosts(
     body = {
         "bk_supplier_account": "0",
         "bk_host_id": f"{ids[0]},{ids[1]}",
-        "data": {"bk_host_name": "test", "bk_cpu": 4, "rack": "Z1"},
+        "data": {"bk_host_name": "test", "bk_cpu": 4, "slot": "Z1", "undeclared_key": "dropped"},
     }
     response = bk.cc.update_host(body)
     assert ok(response) is None  # the doc's "data": none
@@ -91,7 +97,8 @@ def test_update_host_sets_properties_on_comma_separated_hosts(
     state = hosts_state(gql, ips)
     for ip in ips[:2]:
         props = state[ip][2]
-        assert (props["bk_host_name"], props["bk_cpu"], props["rack"]) == ("test", 4, "Z1")
+        assert (props["bk_host_name"], props["bk_cpu"], props["slot"]) == ("test", 4, "Z1")
+        assert "undeclared_key" not in props  # the host model does not declare it: dropped, as bk-cmdb does
     assert state[ips[2]][2]["bk_host_name"] == ""
     # The transfer endpoints' int-array spelling works here too.
     assert ok(bk.cc.update_host({"bk_host_id": [ids[2]], "data": {"bk_os_type": 1}})) is None
@@ -109,7 +116,7 @@ def test_update_host_sets_properties_on_comma_separated_hosts(
         ({"bk_host_id": "{ok}", "data": "bk_host_name=x"}, 1199006),
         ({"data": {"bk_host_name": "x"}}, 1199008),
         ({"bk_host_id": "{ok}", "data": {"bk_host_innerip": "not-an-ip"}}, 1199006),
-        ({"bk_host_id": "{ok}", "data": {"rack": {"nested": 1}}}, 1199006),
+        ({"bk_host_id": "{ok}", "data": {"slot": {"nested": 1}}}, 1199006),
     ],
 )
 def test_update_host_refuses_bad_input_and_changes_nothing(
@@ -180,7 +187,14 @@ def test_add_host_to_resource_doc_example(bk: LegacyClient, gql: GraphQLClient, 
         "host_info": {
             "0": {"bk_host_innerip": ips[0], "bk_cloud_id": 0, "import_from": "3"},
             # Row keys are numbers written as text; more properties may ride along.
-            "10": {"bk_host_innerip": ips[2], "bk_cloud_id": 0, "import_from": 3, "bk_host_name": "ten", "rack": "K"},
+            "10": {
+                "bk_host_innerip": ips[2],
+                "bk_cloud_id": 0,
+                "import_from": 3,
+                "bk_host_name": "ten",
+                "slot": "K",
+                "nope": 1,
+            },
             "2": {"bk_host_innerip": ips[1], "bk_cloud_id": 0, "import_from": "3", "bk_os_type": "1"},
         },
     }
@@ -192,7 +206,8 @@ def test_add_host_to_resource_doc_example(bk: LegacyClient, gql: GraphQLClient, 
     pool = {biz for biz, _, _ in state.values()}
     assert len(pool) == 1  # all in the resource pool, in its idle module
     assert state[ips[2]][2]["bk_host_name"] == "ten"
-    assert state[ips[2]][2]["rack"] == "K"
+    assert state[ips[2]][2]["slot"] == "K"
+    assert "nope" not in state[ips[2]][2]  # undeclared: dropped
     assert state[ips[2]][2]["import_from"] == "3"
     assert state[ips[1]][2]["bk_os_type"] == "1"
     # Ids follow the row order "0", "2", "10".
@@ -263,7 +278,7 @@ def test_clone_host_property_copies_properties_not_identity(
 ) -> None:
     source, first, second = ips = take_ips(ip_allocator, 3)
     business, _ = business_with_hosts(
-        gql, f"clone-{unique}", [source], hostName="src", osType="1", cpu=16, attributes={"rack": "C3"}
+        gql, f"clone-{unique}", [source], hostName="src", osType="1", cpu=16, attributes={"slot": "C3"}
     )
     add_hosts(gql, [first, second], business)
     response = bk.cc.clone_host_property(
@@ -273,7 +288,7 @@ def test_clone_host_property_copies_properties_not_identity(
     state = hosts_state(gql, ips)
     for ip in (first, second):
         props = state[ip][2]
-        assert (props["bk_host_name"], props["bk_os_type"], props["bk_cpu"], props["rack"]) == ("src", "1", 16, "C3")
+        assert (props["bk_host_name"], props["bk_os_type"], props["bk_cpu"], props["slot"]) == ("src", "1", 16, "C3")
         assert props["bk_host_innerip"] == ip
     assert len({state[ip][2]["bk_host_id"] for ip in ips}) == 3
 

@@ -3,6 +3,8 @@ that each write really changed what the searches (and the topology tree) report.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.compat.bk_client import LegacyClient
 from tests.compat.cc_topology_support import (
     BIZ_STAFF,
@@ -19,10 +21,20 @@ from tests.compat.cc_topology_support import (
     ok,
     sets_of,
 )
+from tests.support.custom_attributes import declare_attributes
+from tests.support.server import GraphQLClient
+
+
+@pytest.fixture(autouse=True)
+def _declared_attributes(gql: GraphQLClient) -> None:
+    """The custom attributes these tests store; an undeclared one is dropped (tested below)."""
+    declare_attributes(gql, "biz", region="singlechar", suite="singlechar")
+    declare_attributes(gql, "module", tier="singlechar")
 
 
 def test_create_business_answers_the_documented_id_and_stores_every_property(bk: LegacyClient, unique: str) -> None:
-    body = {"bk_supplier_account": "0", "data": {"bk_biz_name": f"biz-{unique}", **BIZ_STAFF, "region": "sz"}}
+    properties = {"bk_biz_name": f"biz-{unique}", **BIZ_STAFF, "region": "sz", "undeclared_key": "x"}
+    body = {"bk_supplier_account": "0", "data": properties}
     data = ok(bk.cc.create_business(data=body))
     assert set(data) == DOC_CREATE_KEYS["create_business"]
     row = business_row(bk, data["bk_biz_id"])
@@ -30,6 +42,7 @@ def test_create_business_answers_the_documented_id_and_stores_every_property(bk:
     assert row["bk_biz_name"] == f"biz-{unique}"
     assert {k: row[k] for k in BIZ_STAFF} == BIZ_STAFF
     assert row["region"] == "sz"  # a custom attribute
+    assert "undeclared_key" not in row  # dropped, as bk-cmdb drops what the model does not declare
     assert row["default"] == 0
     assert row["bk_data_status"] == "enable"
     assert row["bk_supplier_account"] == "0"
@@ -37,11 +50,12 @@ def test_create_business_answers_the_documented_id_and_stores_every_property(bk:
 
 def test_update_business_changes_only_the_given_properties(bk: LegacyClient, unique: str) -> None:
     biz = new_business(bk, f"upd-{unique}")
-    body = {"bk_biz_id": biz, "data": {"bk_biz_developer": "dev1", "region": "gz"}}
+    body = {"bk_biz_id": biz, "data": {"bk_biz_developer": "dev1", "region": "gz", "undeclared_key": "x"}}
     assert ok(bk.cc.update_business(data=body)) == {}
     row = business_row(bk, biz)
     assert row is not None
     assert (row["bk_biz_developer"], row["region"], row["bk_biz_tester"]) == ("dev1", "gz", "admin")
+    assert "undeclared_key" not in row
     assert row["bk_biz_name"] == f"upd-{unique}"
 
 
@@ -90,7 +104,7 @@ def test_set_lifecycle(bk: LegacyClient, unique: str) -> None:
     body = {
         "bk_supplier_account": "0",
         "bk_biz_id": biz,
-        # The doc's example data, typo (`bk_cet_desc`, kept as a custom attribute) included.
+        # The doc's example data, typo (`bk_cet_desc`, which the set model does not declare) included.
         "data": {
             "bk_parent_id": biz,
             "bk_set_name": "test-set",
@@ -104,7 +118,8 @@ def test_set_lifecycle(bk: LegacyClient, unique: str) -> None:
     set_id = created["bk_set_id"]
     row = sets_of(bk, biz)["test-set"]
     assert (row["bk_set_id"], row["bk_capacity"], row["bk_parent_id"], row["default"]) == (set_id, 1000, biz, 0)
-    assert (row["bk_cet_desc"], row["description"]) == ("test-set", "description")
+    assert row["description"] == "description"
+    assert "bk_cet_desc" not in row  # an undeclared attribute is dropped, as bk-cmdb does
 
     update = {"bk_biz_id": biz, "bk_set_id": set_id, "data": {"bk_set_name": "renamed", "bk_capacity": "20"}}
     assert ok(bk.cc.update_set(data=update)) == {}

@@ -20,6 +20,7 @@ from tests.graphql.topology_ops import (
     logged,
     node_exists,
 )
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient
 from tests.support.topology import (
     add_hosts,
@@ -35,7 +36,12 @@ from tests.support.topology import (
 # --- businesses ----------------------------------------------------------------------------------
 
 
+def _declare_business_attributes(gql: GraphQLClient) -> None:
+    declare_attributes(gql, "biz", tier="singlechar", rank="int", region="singlechar")
+
+
 def test_create_business_gets_idle_pool_with_builtin_modules(gql: GraphQLClient, unique: str) -> None:
+    _declare_business_attributes(gql)
     name = f"created-{unique}"
     variables = {"input": {"name": name, "maintainer": "alice", "attributes": {"tier": "gold", "rank": 2}}}
     business = mutate_ok(gql, CREATE_BUSINESS, variables)["business"]
@@ -70,6 +76,7 @@ def test_business_name_must_be_unique_and_not_blank(gql: GraphQLClient, unique: 
 
 
 def test_update_business_merges_custom_attributes(gql: GraphQLClient, unique: str) -> None:
+    _declare_business_attributes(gql)
     created = mutate_ok(
         gql, CREATE_BUSINESS, {"input": {"name": f"upd-{unique}", "attributes": {"tier": "gold", "rank": 2}}}
     )["business"]
@@ -94,6 +101,7 @@ def test_update_business_merges_custom_attributes(gql: GraphQLClient, unique: st
 
 
 def test_update_business_refusals_change_nothing(gql: GraphQLClient, unique: str) -> None:
+    _declare_business_attributes(gql)
     taken = create_business(gql, f"taken-{unique}")
     target = create_business(gql, f"target-{unique}")
     before = business_state(gql, target.id)
@@ -105,8 +113,11 @@ def test_update_business_refusals_change_nothing(gql: GraphQLClient, unique: str
     assert refuse("DUPLICATE", name=taken_name)["field"] == "name"
     assert refuse("INVALID", name=" ")["field"] == "name"
     assert refuse("INVALID", attributes="not an object")["field"] == "attributes"
-    assert refuse("INVALID", attributes={"nested": {"x": 1}})["field"] == "attributes"
-    assert refuse("INVALID", attributes={"bad key!": 1})["field"] == "attributes"
+    assert refuse("INVALID", attributes={"tier": {"x": 1}})["field"] == "attributes.tier"
+    assert refuse("NEED_INT", attributes={"rank": "two"})["field"] == "attributes.rank"
+    # Keys the biz model does not declare are refused, naming the attribute.
+    assert refuse("INVALID", attributes={"nested": {"x": 1}})["field"] == "attributes.nested"
+    assert refuse("INVALID", attributes={"bad key!": 1})["field"] == "attributes.bad key!"
     missing = global_id("Business", 987_654_321)
     mutate_refused(gql, UPDATE_BUSINESS, {"input": {"businessId": missing, "name": f"x-{unique}"}}, "NOT_FOUND")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient
 from tests.support.topology import Business, add_hosts, create_business, create_module, create_set, place_hosts
 
@@ -62,6 +63,7 @@ def hosts_under_business(gql: GraphQLClient, business: Business, selection: str)
 
 @pytest.fixture(scope="module")
 def placed(gql: GraphQLClient, ip_allocator: Any) -> Business:
+    declare_attributes(gql, "host", env="singlechar", rack="int")
     business = create_business(gql, BUSINESS_NAME)
     create_set(gql, business, "cols")
     module = create_module(gql, business, "cols", "m")

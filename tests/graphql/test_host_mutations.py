@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from tests.graphql.topology_ops import (
     ADD_HOSTS,
     ASSIGN,
@@ -28,6 +30,7 @@ from tests.graphql.topology_ops import (
     logged,
     transfer,
 )
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient
 from tests.support.topology import (
     Business,
@@ -40,6 +43,11 @@ from tests.support.topology import (
 )
 
 # --- hosts ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _declared_host_attributes(gql: GraphQLClient) -> None:
+    declare_attributes(gql, "host", env="singlechar", rack="int", owner="singlechar")
 
 
 def test_add_hosts_lands_in_an_idle_module(gql: GraphQLClient, biz: Business, ip_allocator: Iterator[str]) -> None:
@@ -118,7 +126,8 @@ def test_update_hosts_refusals_change_nothing(gql: GraphQLClient, ip_allocator: 
     refuse([first, second], {"innerIp": unused_ip}, "INVALID")
     refuse([first], {"innerIp": "999.0.0.1"}, "INVALID")
     refuse([first], {"outerIp": "nope"}, "INVALID")
-    refuse([first], {"attributes": {"deep": {"a": 1}}}, "INVALID")
+    refuse([first], {"attributes": {"deep": {"a": 1}}}, "INVALID")  # not declared by the host model
+    refuse([first], {"attributes": {"rack": {"a": 1}}}, "NEED_INT")  # declared int
     refuse([first], {}, "INVALID")
     refuse([], {"hostName": "x"}, "INVALID")
     refuse([first, global_id("Host", 987_654_321)], {"hostName": "x"}, "NOT_FOUND")

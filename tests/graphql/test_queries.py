@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient, GraphQLResponse
 from tests.support.topology import (
     Business,
@@ -63,6 +64,8 @@ class Estate:
 
 @pytest.fixture(scope="module")
 def estate(gql: GraphQLClient, ip_allocator: Iterator[str]) -> Estate:
+    declare_attributes(gql, "biz", tier="singlechar")
+    declare_attributes(gql, "host", env="singlechar", rack="int")
     tag = uuid.uuid4().hex[:8]
     business = create_business(gql, f"q-{tag}")
     other = create_business(gql, f"q-other-{tag}")

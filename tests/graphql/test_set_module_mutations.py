@@ -21,6 +21,7 @@ from tests.graphql.topology_ops import (
     logged,
     node_exists,
 )
+from tests.support.custom_attributes import declare_attributes
 from tests.support.server import GraphQLClient
 from tests.support.topology import (
     Business,
@@ -38,6 +39,7 @@ from tests.support.topology import (
 
 
 def test_create_and_update_set(gql: GraphQLClient, unique: str) -> None:
+    declare_attributes(gql, "set", zone="singlechar", n="int", extra="bool")
     business = create_business(gql, f"sets-{unique}")
     variables = {
         "businessId": business.id,
@@ -149,6 +151,7 @@ def test_delete_sets_is_all_or_nothing(
 
 
 def test_create_update_delete_module(gql: GraphQLClient, biz: Business) -> None:
+    declare_attributes(gql, "module", port="int", tls="bool")
     s1 = biz.sets["s1"]
     s2 = create_set(gql, biz, "s2")
     variables = {
@@ -212,7 +215,7 @@ def test_module_refusals_change_nothing(
     create(other.sets["foreign"], "cross", "SET_NOT_IN_BUSINESS")
     update(m2, "DUPLICATE", name="m1")
     update(m2, "INVALID", name="")
-    update(m2, "INVALID", attributes={"list": [1, 2]})
+    update(m2, "INVALID", attributes={"list": [1, 2]})  # not declared by the module model
     for builtin in (biz.idle_module, biz.fault_module, biz.recycle_module):
         update(builtin, "BUILTIN_OBJECT", name="renamed")
         delete(builtin, "BUILTIN_OBJECT")

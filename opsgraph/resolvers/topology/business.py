@@ -10,6 +10,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import Business, Host, Module, Set
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.cmdb.instance_values import Unknown
 from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes
 from opsgraph.resolvers.cmdb_events.emit import instance_events, record_events
 from opsgraph.resolvers.privileges.enforce import authorize
@@ -49,11 +50,13 @@ async def _check_unique_name(name: str, exclude_id: int | None = None) -> None:
         raise Duplicate(f"business name {name!r} is already used", field="name")
 
 
-async def create_business(principal: Principal, columns: dict[str, Any], custom: dict[str, Any]) -> Business:
+async def create_business(
+    principal: Principal, columns: dict[str, Any], custom: dict[str, Any], *, unknown: Unknown = "refuse"
+) -> Business:
     principal.require_superuser("creating a business")
     await authorize(principal, model="biz", action="create")
-    check_writable("biz", columns, custom)
-    custom = await checked_custom_attributes("biz", custom)
+    check_writable("biz", columns)
+    custom = await checked_custom_attributes("biz", custom, unknown=unknown, creating=True)
     name = (columns.get("name") or "").strip()
     if not name:
         raise ValidationFailed("business name is required", field="name")
@@ -76,12 +79,19 @@ async def create_business(principal: Principal, columns: dict[str, Any], custom:
 
 
 async def update_business(
-    principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]
+    principal: Principal,
+    business_id: int,
+    columns: dict[str, Any],
+    custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
 ) -> Business:
     business = await get_business(principal, business_id, "maintainer")
     await authorize(principal, business_ids=[business_id], minimum_role="maintainer", model="biz", action="update")
-    check_writable("biz", columns, custom)
-    custom = await checked_custom_attributes("biz", custom)
+    check_writable("biz", columns)
+    custom = await checked_custom_attributes(
+        "biz", custom, unknown=unknown, creating=False, current=business.attributes
+    )
     if business.default == 1 and "name" in columns:
         raise Conflict("the resource pool cannot be renamed", field="name", code="BUILTIN_OBJECT")
     if "name" in columns:

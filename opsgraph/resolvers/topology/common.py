@@ -24,7 +24,6 @@ from opsgraph.resolvers.properties import (
 
 MAX_SEARCH_LIMIT = 500
 MODELS: dict[str, type[Model]] = {"biz": Business, "set": Set, "module": Module, "host": Host}
-_CUSTOM_KEY_MAX = 64
 
 
 @asynccontextmanager
@@ -43,9 +42,10 @@ async def write_transaction(duplicate_message: str = "duplicate record") -> Asyn
         raise OpsGraphError(f"database error: {exc}", code="DATABASE") from exc
 
 
-def check_writable(kind: str, columns: dict[str, Any], custom: dict[str, Any]) -> None:
-    """Refuse read-only properties and malformed custom attribute keys; an explicit null on a
-    non-null text column means empty text, on any other non-null column it is refused."""
+def check_writable(kind: str, columns: dict[str, Any]) -> None:
+    """Refuse read-only properties; an explicit null on a non-null text column means empty text, on
+    any other non-null column it is refused. Custom attributes are the model's business
+    (cmdb/mainline_attributes.py)."""
     model = MODELS[kind]
     for column, value in list(columns.items()):
         field_object = model._meta.fields_map.get(column)
@@ -61,11 +61,6 @@ def check_writable(kind: str, columns: dict[str, Any], custom: dict[str, Any]) -
     for column in columns:
         if column in readonly_columns:
             raise ValidationFailed(f"{column} cannot be changed here", field=column)
-    for key, value in custom.items():
-        if not key or len(key) > _CUSTOM_KEY_MAX or not key.replace("_", "").isalnum():
-            raise ValidationFailed(f"invalid attribute name {key!r}", field="attributes")
-        if isinstance(value, dict | list):
-            raise ValidationFailed(f"attribute {key!r} must be a scalar value", field="attributes")
     for column, value in columns.items():
         if column in INTEGER_COLUMNS and value is not None and not isinstance(value, int):
             raise ValidationFailed(f"{column} must be an integer", field=column)

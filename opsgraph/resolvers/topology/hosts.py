@@ -14,7 +14,8 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, PermissionDenied, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, CloudArea, Host, HostLock, HostModule, Module
 from opsgraph.resolvers.audit import operation_entry, record_operation, record_operations
-from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes, custom_attribute_checker
+from opsgraph.resolvers.cmdb.instance_values import Unknown
+from opsgraph.resolvers.cmdb.mainline_attributes import custom_attribute_rules
 from opsgraph.resolvers.cmdb_events.emit import (
     host_transfer_events,
     instance_events,
@@ -73,7 +74,11 @@ async def load_hosts(principal: Principal, host_ids: Iterable[int], minimum_role
 
 
 async def add_hosts_to_resource_pool(
-    principal: Principal, hosts: list[tuple[dict[str, Any], dict[str, Any]]], business_id: int | None = None
+    principal: Principal,
+    hosts: list[tuple[dict[str, Any], dict[str, Any]]],
+    business_id: int | None = None,
+    *,
+    unknown: Unknown = "refuse",
 ) -> list[Host]:
     """Import hosts into the resource pool's idle module, or straight into a business's idle module."""
     if not hosts:
@@ -96,13 +101,12 @@ async def add_hosts_to_resource_pool(
     idle = await Module.get(business_id=target.id, default=BuiltinModule.IDLE)
     prepared: list[tuple[dict[str, Any], dict[str, Any]]] = []
     seen: set[tuple[str, int]] = set()
-    check_custom = await custom_attribute_checker("host") if any(custom for _, custom in hosts) else None
+    rules = await custom_attribute_rules("host")
     for index, (columns, custom) in enumerate(hosts):
         columns = dict(columns)
         cloud_id = columns.pop("cloud_area_id", 0) or 0
-        check_writable("host", columns, custom)
-        if check_custom is not None and custom:
-            custom = check_custom(custom, f"hosts[{index}].attributes")
+        check_writable("host", columns)
+        custom = rules.check(custom, unknown=unknown, creating=True, field=f"hosts[{index}].attributes")
         columns["inner_ip"] = normalise_ip(columns.get("inner_ip"), f"hosts[{index}].innerIp")
         if columns.get("outer_ip"):
             columns["outer_ip"] = normalise_ip(columns["outer_ip"], f"hosts[{index}].outerIp")
@@ -153,7 +157,12 @@ async def add_hosts_to_resource_pool(
 
 
 async def update_hosts(
-    principal: Principal, host_ids: list[int], columns: dict[str, Any], custom: dict[str, Any]
+    principal: Principal,
+    host_ids: list[int],
+    columns: dict[str, Any],
+    custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
 ) -> list[Host]:
     hosts = await load_hosts(principal, host_ids, "operator")
     await authorize(
@@ -164,8 +173,11 @@ async def update_hosts(
         model="host",
         action="update",
     )
-    check_writable("host", columns, custom)
-    custom = await checked_custom_attributes("host", custom)
+    check_writable("host", columns)
+    rules = await custom_attribute_rules("host")
+    # Checked against each host's stored values: a non-editable attribute may be set on one
+    # host that lacks it and refused on another that has it.
+    checked = [rules.check(custom, unknown=unknown, creating=False, current=host.attributes) for host in hosts]
     if not columns and not custom:
         raise ValidationFailed("nothing to update", field="properties")
     for ip_field in ("inner_ip", "outer_ip"):
@@ -182,9 +194,9 @@ async def update_hosts(
         if clash:
             raise Duplicate(f"host {columns['inner_ip']} already exists in its cloud area", field="innerIp")
     async with write_transaction("host already exists (inner IP, cloud area)"):
-        for host in hosts:
+        for host, attributes in zip(hosts, checked, strict=True):
             before = snapshot("host", host)
-            host.update_from_dict({**columns, "attributes": {**host.attributes, **custom}})
+            host.update_from_dict({**columns, "attributes": {**host.attributes, **attributes}})
             await host.save()
             after = snapshot("host", host)
             changes = [(after, before, host.business_id)]

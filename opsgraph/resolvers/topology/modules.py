@@ -8,6 +8,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import BuiltinModule, HostModule, Module
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.cmdb.instance_values import Unknown
 from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes
 from opsgraph.resolvers.cmdb_events.emit import instance_events, record_events
 from opsgraph.resolvers.topology.business import get_business
@@ -54,15 +55,21 @@ async def _check_unique_name(set_id: int, name: str, exclude_id: int | None = No
 
 
 async def create_module(
-    principal: Principal, business_id: int, set_id: int, columns: dict[str, Any], custom: dict[str, Any]
+    principal: Principal,
+    business_id: int,
+    set_id: int,
+    columns: dict[str, Any],
+    custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
 ) -> Module:
     parent = await get_set(principal, business_id, set_id, "maintainer")
     await authorize_topology(principal, business_id, "module", "create")
     if parent.default != 0:
         raise Conflict("modules cannot be added to the built-in idle pool set", code="BUILTIN_OBJECT")
     columns.pop("set_id", None)
-    check_writable("module", columns, custom)
-    custom = await checked_custom_attributes("module", custom)
+    check_writable("module", columns)
+    custom = await checked_custom_attributes("module", custom, unknown=unknown, creating=True)
     name = (columns.get("name") or "").strip()
     if not name:
         raise ValidationFailed("module name is required", field="name")
@@ -92,12 +99,16 @@ async def update_module(
     module_id: int,
     columns: dict[str, Any],
     custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
 ) -> Module:
     target = await get_module(principal, business_id, module_id, "maintainer", set_id=set_id)
     await authorize_topology(principal, business_id, "module", "update")
     columns.pop("set_id", None)
-    check_writable("module", columns, custom)
-    custom = await checked_custom_attributes("module", custom)
+    check_writable("module", columns)
+    custom = await checked_custom_attributes(
+        "module", custom, unknown=unknown, creating=False, current=target.attributes
+    )
     if target.default != BuiltinModule.NORMAL and "name" in columns:
         raise Conflict("built-in modules cannot be renamed", field="name", code="BUILTIN_OBJECT")
     if "name" in columns:

@@ -8,6 +8,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from opsgraph.models.topology import HostModule, Module, Set
 from opsgraph.resolvers.audit import record_operation
+from opsgraph.resolvers.cmdb.instance_values import Unknown
 from opsgraph.resolvers.cmdb.mainline_attributes import checked_custom_attributes
 from opsgraph.resolvers.cmdb_events.emit import instance_events, record_events
 from opsgraph.resolvers.privileges.enforce import authorize
@@ -56,12 +57,19 @@ async def _check_unique_name(business_id: int, name: str, exclude_id: int | None
         raise Duplicate(f"set name {name!r} is already used in business {business_id}", field="name")
 
 
-async def create_set(principal: Principal, business_id: int, columns: dict[str, Any], custom: dict[str, Any]) -> Set:
+async def create_set(
+    principal: Principal,
+    business_id: int,
+    columns: dict[str, Any],
+    custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
+) -> Set:
     await get_business(principal, business_id, "maintainer", require_enabled=True)
     await authorize_topology(principal, business_id, "set", "create")
     parent_id = columns.pop("parent_id", None)
-    check_writable("set", columns, custom)
-    custom = await checked_custom_attributes("set", custom)
+    check_writable("set", columns)
+    custom = await checked_custom_attributes("set", custom, unknown=unknown, creating=True)
     name = (columns.get("name") or "").strip()
     if not name:
         raise ValidationFailed("set name is required", field="name")
@@ -88,13 +96,19 @@ async def create_set(principal: Principal, business_id: int, columns: dict[str, 
 
 
 async def update_set(
-    principal: Principal, business_id: int, set_id: int, columns: dict[str, Any], custom: dict[str, Any]
+    principal: Principal,
+    business_id: int,
+    set_id: int,
+    columns: dict[str, Any],
+    custom: dict[str, Any],
+    *,
+    unknown: Unknown = "refuse",
 ) -> Set:
     target = await get_set(principal, business_id, set_id, "maintainer")
     await authorize_topology(principal, business_id, "set", "update")
     columns.pop("parent_id", None)
-    check_writable("set", columns, custom)
-    custom = await checked_custom_attributes("set", custom)
+    check_writable("set", columns)
+    custom = await checked_custom_attributes("set", custom, unknown=unknown, creating=False, current=target.attributes)
     if target.default != 0 and "name" in columns:
         raise Conflict("the built-in idle pool set cannot be renamed", field="name", code="BUILTIN_OBJECT")
     if "name" in columns:

@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from opsgraph.resolvers.topology import business as actions
 from opsgraph.schema.errors import UserError, returns_user_errors
-from opsgraph.schema.inputs import columns_from_input, pk
+from opsgraph.schema.inputs import IGNORE_UNKNOWN, columns_from_input, pk, unknown_attributes
 from opsgraph.schema.types.topology import BusinessType
 
 
@@ -24,6 +24,7 @@ class CreateBusinessInput:
     language: str | None = strawberry.UNSET
     life_cycle: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -39,6 +40,7 @@ class UpdateBusinessInput:
     language: str | None = strawberry.UNSET
     life_cycle: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -75,7 +77,9 @@ class BusinessMutations:
     @returns_user_errors(BusinessPayload)
     async def create_business(self, info: Info, input: CreateBusinessInput) -> BusinessPayload:
         columns, custom = columns_from_input(input)
-        created = await actions.create_business(info.context.caller, columns, custom)
+        created = await actions.create_business(
+            info.context.caller, columns, custom, unknown=unknown_attributes(input.ignore_unknown)
+        )
         return await _payload(info, created.id)
 
     @strawberry.mutation
@@ -83,7 +87,9 @@ class BusinessMutations:
     async def update_business(self, info: Info, input: UpdateBusinessInput) -> BusinessPayload:
         columns, custom = columns_from_input(input, exclude=frozenset({"business_id"}))
         business_id = pk(input.business_id, "Business")
-        await actions.update_business(info.context.caller, business_id, columns, custom)
+        await actions.update_business(
+            info.context.caller, business_id, columns, custom, unknown=unknown_attributes(input.ignore_unknown)
+        )
         return await _payload(info, business_id)
 
     @strawberry.mutation(description="Archive (false) or re-enable (true) a business.")

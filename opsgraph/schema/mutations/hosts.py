@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from opsgraph.resolvers.topology import hosts as actions
 from opsgraph.schema.errors import UserError, returns_user_errors
-from opsgraph.schema.inputs import columns_from_input, optional_pk, pk, pks
+from opsgraph.schema.inputs import IGNORE_UNKNOWN, columns_from_input, optional_pk, pk, pks, unknown_attributes
 from opsgraph.schema.types.topology import HostType
 
 
@@ -43,12 +43,14 @@ class AddHostsToResourcePoolInput:
     business_id: strawberry.ID | None = strawberry.field(
         default=None, description="Import straight into this business's idle module instead of the pool."
     )
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
 class UpdateHostsInput:
     host_ids: list[strawberry.ID]
     properties: HostPropertiesInput
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -110,7 +112,10 @@ class HostMutations:
             columns["cloud_area_id"] = _cloud_id(new_host.cloud_area_id)
             prepared.append((columns, custom))
         created = await actions.add_hosts_to_resource_pool(
-            info.context.caller, prepared, optional_pk(input.business_id, "Business")
+            info.context.caller,
+            prepared,
+            optional_pk(input.business_id, "Business"),
+            unknown=unknown_attributes(input.ignore_unknown),
         )
         return await _hosts_payload(info, [h.id for h in created])
 
@@ -119,7 +124,9 @@ class HostMutations:
     async def update_hosts(self, info: Info, input: UpdateHostsInput) -> HostsPayload:
         columns, custom = columns_from_input(input.properties)
         host_ids = pks(input.host_ids, "Host")
-        await actions.update_hosts(info.context.caller, host_ids, columns, custom)
+        await actions.update_hosts(
+            info.context.caller, host_ids, columns, custom, unknown=unknown_attributes(input.ignore_unknown)
+        )
         return await _hosts_payload(info, host_ids)
 
     @strawberry.mutation(description="Delete hosts; only hosts in the resource pool can be deleted.")

@@ -9,7 +9,7 @@ from strawberry.types import Info
 from opsgraph.resolvers.topology import modules as module_actions
 from opsgraph.resolvers.topology import sets as set_actions
 from opsgraph.schema.errors import UserError, returns_user_errors
-from opsgraph.schema.inputs import columns_from_input, optional_pk, pk, pks
+from opsgraph.schema.inputs import IGNORE_UNKNOWN, columns_from_input, optional_pk, pk, pks, unknown_attributes
 from opsgraph.schema.types.topology import ModuleType, SetType
 
 _SET_KEYS = frozenset({"business_id", "set_id"})
@@ -25,6 +25,7 @@ class CreateSetInput:
     capacity: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -37,6 +38,7 @@ class UpdateSetInput:
     capacity: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -54,6 +56,7 @@ class CreateModuleInput:
     operator: str | None = strawberry.UNSET
     bak_operator: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -66,6 +69,7 @@ class UpdateModuleInput:
     operator: str | None = strawberry.UNSET
     bak_operator: str | None = strawberry.UNSET
     attributes: JSON | None = strawberry.UNSET
+    ignore_unknown: bool = strawberry.field(default=False, description=IGNORE_UNKNOWN)
 
 
 @strawberry.input
@@ -105,7 +109,13 @@ class SetModuleMutations:
     @returns_user_errors(SetPayload)
     async def create_set(self, info: Info, input: CreateSetInput) -> SetPayload:
         columns, custom = columns_from_input(input, exclude=_SET_KEYS)
-        created = await set_actions.create_set(info.context.caller, pk(input.business_id, "Business"), columns, custom)
+        created = await set_actions.create_set(
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            columns,
+            custom,
+            unknown=unknown_attributes(input.ignore_unknown),
+        )
         return SetPayload(set=SetType.from_row(await info.context.loaders.set.load(created.id)))
 
     @strawberry.mutation
@@ -113,7 +123,14 @@ class SetModuleMutations:
     async def update_set(self, info: Info, input: UpdateSetInput) -> SetPayload:
         columns, custom = columns_from_input(input, exclude=_SET_KEYS)
         set_id = pk(input.set_id, "Set")
-        await set_actions.update_set(info.context.caller, pk(input.business_id, "Business"), set_id, columns, custom)
+        await set_actions.update_set(
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            set_id,
+            columns,
+            custom,
+            unknown=unknown_attributes(input.ignore_unknown),
+        )
         info.context.loaders.set.clear(set_id)
         return SetPayload(set=SetType.from_row(await info.context.loaders.set.load(set_id)))
 
@@ -128,7 +145,12 @@ class SetModuleMutations:
     async def create_module(self, info: Info, input: CreateModuleInput) -> ModulePayload:
         columns, custom = columns_from_input(input, exclude=_MODULE_KEYS)
         created = await module_actions.create_module(
-            info.context.caller, pk(input.business_id, "Business"), pk(input.set_id, "Set"), columns, custom
+            info.context.caller,
+            pk(input.business_id, "Business"),
+            pk(input.set_id, "Set"),
+            columns,
+            custom,
+            unknown=unknown_attributes(input.ignore_unknown),
         )
         return ModulePayload(module=ModuleType.from_row(await info.context.loaders.module.load(created.id)))
 
@@ -144,6 +166,7 @@ class SetModuleMutations:
             module_id,
             columns,
             custom,
+            unknown=unknown_attributes(input.ignore_unknown),
         )
         info.context.loaders.module.clear(module_id)
         return ModulePayload(module=ModuleType.from_row(await info.context.loaders.module.load(module_id)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from opsgraph.compat_rest.bk import BK_ROUTES, BkRoute, Params
 from opsgraph.compat_rest.bk.cc.inst_search import DOC_MAX_LIMIT, fetch_rows, info_row, parse_search
-from opsgraph.compat_rest.bk.cc.properties import global_id_param, typed_input
+from opsgraph.compat_rest.bk.cc.properties import DROP_UNKNOWN, global_id_param, typed_input
 from opsgraph.compat_rest.bk.cc.written import constant, created_id
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
@@ -44,13 +44,13 @@ def _business_id(params: Params) -> str:
 
 def _create_variables(params: Params, principal: Principal) -> dict[str, Any]:
     data = params.sub("data", required=True)
-    return {"input": typed_input("biz", data, ignore=_IGNORED, required=_CREATE_REQUIRED)}
+    return {"input": {**typed_input("biz", data, ignore=_IGNORED, required=_CREATE_REQUIRED), **DROP_UNKNOWN}}
 
 
 def _update_variables(params: Params, principal: Principal) -> dict[str, Any]:
     business_id = _business_id(params)
     data = params.sub("data", required=True)
-    return {"input": {**typed_input("biz", data, ignore=_IGNORED), "businessId": business_id}}
+    return {"input": {**typed_input("biz", data, ignore=_IGNORED), "businessId": business_id, **DROP_UNKNOWN}}
 
 
 def _status_variables(params: Params, principal: Principal) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from opsgraph.compat_rest.bk.cc.host_params import (
     mutation_data,
     text_list,
 )
-from opsgraph.compat_rest.bk.cc.properties import global_id_param
+from opsgraph.compat_rest.bk.cc.properties import DROP_UNKNOWN, global_id_param
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
 from opsgraph.resolvers.properties import PROPERTY_COLUMNS
@@ -75,7 +75,7 @@ def _row_order(key: str) -> tuple[int, str]:
 
 def _update_variables(params: Params, principal: Principal) -> dict[str, Any]:
     # The doc marks `data` optional, but an update without it changes nothing: refused as missing.
-    return {"input": {"hostIds": host_ids(params), "properties": host_input(params, "data")}}
+    return {"input": {"hostIds": host_ids(params), "properties": host_input(params, "data"), **DROP_UNKNOWN}}
 
 
 def _add_variables(params: Params, principal: Principal) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _add_variables(params: Params, principal: Principal) -> dict[str, Any]:
         row.get_str("bk_host_innerip")  # required; the schema checks it is an address
         # bk_cloud_id is required by the doc; a missing one means the default area, as bk-cmdb's UI does.
         hosts.append({**host_input(rows, key), "cloudAreaId": cloud_area_gid(row)})
-    request: dict[str, Any] = {"hosts": hosts}
+    request: dict[str, Any] = {"hosts": hosts, **DROP_UNKNOWN}
     if params.has("bk_biz_id"):
         request["businessId"] = business_gid(params)
     return {"input": request}

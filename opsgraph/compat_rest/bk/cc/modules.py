@@ -16,7 +16,7 @@ from typing import Any
 
 from opsgraph.compat_rest.bk import BK_ROUTES, BkRoute, Params
 from opsgraph.compat_rest.bk.cc.inst_search import GRAPHQL_MAX_LIMIT, fetch_rows, info_row, parse_search
-from opsgraph.compat_rest.bk.cc.properties import MODULE_DEFAULT_FLAG, global_id_param, typed_input
+from opsgraph.compat_rest.bk.cc.properties import DROP_UNKNOWN, MODULE_DEFAULT_FLAG, global_id_param, typed_input
 from opsgraph.compat_rest.bk.cc.written import constant, created_id
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
@@ -52,14 +52,15 @@ def _create_variables(params: Params, principal: Principal) -> dict[str, Any]:
     path = _path(params, module=False)
     data = params.sub("data", required=True)
     _check_parent(params, data, required=True)
-    return {"input": {**typed_input("module", data, ignore=_IGNORED, required=("bk_module_name",)), **path}}
+    fields = typed_input("module", data, ignore=_IGNORED, required=("bk_module_name",))
+    return {"input": {**fields, **path, **DROP_UNKNOWN}}
 
 
 def _update_variables(params: Params, principal: Principal) -> dict[str, Any]:
     path = _path(params, module=True)
     data = params.sub("data", required=True)
     _check_parent(params, data, required=False)
-    return {"input": {**typed_input("module", data, ignore=_IGNORED), **path}}
+    return {"input": {**typed_input("module", data, ignore=_IGNORED), **path, **DROP_UNKNOWN}}
 
 
 BK_ROUTES.add(

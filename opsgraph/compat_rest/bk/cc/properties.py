@@ -16,6 +16,10 @@ from opsgraph.core.ids import encode_global_id
 from opsgraph.resolvers.properties import INTEGER_COLUMNS, PROPERTY_COLUMNS, READ_ONLY_PROPERTIES
 
 GLOBAL_TYPES = {"biz": "Business", "set": "Set", "module": "Module", "host": "Host", "plat": "CloudArea"}
+# Every write input of a business, set, module or host carries this: an attribute the model does
+# not declare is dropped, as modern bk-cmdb does (v3.2 refused it with 1199006; dropping accepts
+# what callers of either send). GraphQL callers get the refusal (cmdb/mainline_attributes.py).
+DROP_UNKNOWN = {"ignoreUnknown": True}
 
 
 def camel(name: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from opsgraph.compat_rest.bk import BK_ROUTES, BkRoute, Params
 from opsgraph.compat_rest.bk.cc.inst_search import DOC_MAX_LIMIT, fetch_rows, info_row, parse_search
-from opsgraph.compat_rest.bk.cc.properties import global_id_param, typed_input
+from opsgraph.compat_rest.bk.cc.properties import DROP_UNKNOWN, global_id_param, typed_input
 from opsgraph.compat_rest.bk.cc.written import constant, created_id
 from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
@@ -52,7 +52,7 @@ def _create_variables(params: Params, principal: Principal) -> dict[str, Any]:
             field="data.default",
         )
     fields = typed_input("set", data, ignore=_IGNORED, required=("bk_set_name",))
-    return {"input": {**fields, "businessId": business_id}}
+    return {"input": {**fields, "businessId": business_id, **DROP_UNKNOWN}}
 
 
 def _update_variables(params: Params, principal: Principal) -> dict[str, Any]:
@@ -61,7 +61,8 @@ def _update_variables(params: Params, principal: Principal) -> dict[str, Any]:
     # `data` is optional in the doc (not required, though nothing changes without it).
     data = params.sub("data")
     _check_parent(params, data, required=False)
-    return {"input": {**typed_input("set", data, ignore=_IGNORED), "businessId": business_id, "setId": set_id}}
+    fields = typed_input("set", data, ignore=_IGNORED)
+    return {"input": {**fields, "businessId": business_id, "setId": set_id, **DROP_UNKNOWN}}
 
 
 def _delete_variables(params: Params, principal: Principal) -> dict[str, Any]:
