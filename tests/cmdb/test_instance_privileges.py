@@ -10,7 +10,16 @@ from collections.abc import Iterator
 import pytest
 from bkapi_component.open.client import Client
 
-from tests.cmdb.support import UPDATE_INSTANCES, create_instances, new_classification, new_model, payload, user_client
+from tests.cmdb.support import (
+    CREATE_ASSOCIATION,
+    LINK,
+    UPDATE_INSTANCES,
+    create_instances,
+    new_classification,
+    new_model,
+    payload,
+    user_client,
+)
 from tests.support.server import APP_CODE, APP_SECRET, GraphQLClient, Server
 from tests.support.topology import create_business
 
@@ -73,3 +82,47 @@ def test_a_group_without_update_cannot_change_instances(
     granted = {classification: {obj: ["search", "create", "update"]}}
     assert gql.ok(SET_PRIVILEGES, {"g": group["groupId"], "m": granted})["setGroupPrivileges"]["errors"] == []
     assert payload(operator.ok(UPDATE_INSTANCES, update), "updateInstances")["errors"] == []
+
+
+INSTANCES = "query($o: String!) { instances(objectId: $o, first: 20) { nodes { name } } }"
+SEARCH = "query($o: String!) { searchInstances(input: {objectId: $o}) { count items { name } } }"
+LINKS = "query($a: String!) { instanceAssociations(filter: {bkObjAsstId: $a}) { bkId } }"
+
+
+def test_a_group_without_search_does_not_see_instances(
+    server: Server, gql: GraphQLClient, unique: str, model: tuple[str, str]
+) -> None:
+    """The default group grants search on `obj` only: a viewer sees obj's instances, and none of
+    `hidden`'s, through lists, searches (GraphQL and REST) and links, exactly as if there were none;
+    a group granting `search` on `hidden` shows them."""
+    obj, classification = model
+    hidden = f"hid{unique}"
+    new_model(gql, hidden, classification)
+    business = create_business(gql, f"srch-{unique}")
+    [shown] = create_instances(gql, obj, {"bk_inst_name": "shown"}, business=business.id)
+    [secret] = create_instances(gql, hidden, {"bk_inst_name": "secret"}, business=business.id)
+    link = {"input": {"bkObjId": obj, "bkAsstId": "connect", "bkAsstObjId": hidden, "mapping": "n:n"}}
+    association = payload(gql.ok(CREATE_ASSOCIATION, link), "createObjectAssociation")["association"]["bkObjAsstId"]
+    variables = {"asst": association, "src": shown["bkInstId"], "dst": secret["bkInstId"]}
+    assert payload(gql.ok(LINK, variables), "linkInstances")["errors"] == []
+    name = f"privview{unique}"
+    viewer = user_client(server, name, business=business.bk_biz_id, role="viewer")
+    rest = Client(endpoint=server.url, bk_api_ver="v2")
+    rest.update_bkapi_authorization(bk_app_code=APP_CODE, bk_app_secret=APP_SECRET, bk_username=name)
+
+    def seen() -> tuple[list[str], int, int, int]:
+        listed = [n["name"] for n in viewer.ok(INSTANCES, {"o": hidden})["instances"]["nodes"]]
+        searched = viewer.ok(SEARCH, {"o": hidden})["searchInstances"]["count"]
+        answer = rest.cc.search_inst(data={"bk_obj_id": hidden, "condition": {}, "page": {"start": 0, "limit": 10}})
+        assert answer["result"] is True, answer
+        links = len(viewer.ok(LINKS, {"a": association})["instanceAssociations"])
+        return listed, searched, answer["data"]["count"], links
+
+    assert [n["name"] for n in viewer.ok(INSTANCES, {"o": obj})["instances"]["nodes"]] == ["shown"]
+    assert seen() == ([], 0, 0, 0)  # no refusal either: that would tell they exist
+    assert len(gql.ok(LINKS, {"a": association})["instanceAssociations"]) == 1  # the superuser sees it
+
+    group = gql.ok(CREATE_GROUP, {"name": f"seers{unique}", "members": [name]})["createUserGroup"]["group"]
+    granted = {classification: {hidden: ["search"]}}
+    assert gql.ok(SET_PRIVILEGES, {"g": group["groupId"], "m": granted})["setGroupPrivileges"]["errors"] == []
+    assert seen() == (["secret"], 1, 1, 1)

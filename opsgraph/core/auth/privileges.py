@@ -12,6 +12,9 @@ A request is allowed when every part it names is allowed:
 Superusers are allowed everything. The refusal says which part is missing but never names a
 business the caller has no role on.
 
+Reads are decided here too (`can_search`): groups that grant no `search` on a model hide its
+instances, answered as if there were none, since a refusal would tell that they exist.
+
 Example:
     decide(principal, privileges, AccessRequest(business_id=7, minimum_role="operator",
                                                 function="hostupdate", model="host", action="update"))
@@ -68,6 +71,11 @@ class AccessRequest:
     model: str | None = None
     action: str | None = None
     system: str | None = None
+
+
+def can_search(principal: Principal, privileges: Privileges, model: str) -> bool:
+    """Whether instances of `model` show to the caller at all (bk `model_config` "search")."""
+    return principal.is_superuser or privileges.allows_model(model, "search")
 
 
 def decide(principal: Principal, privileges: Privileges, request: AccessRequest) -> None:

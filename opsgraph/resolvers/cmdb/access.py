@@ -10,14 +10,20 @@ what each CMDB action asks of it.
   changed by superusers.
 - Instance writes also need the user groups' privilege for that action on that model
   (bk `model_config`: create / update / delete), as every other model's writes do.
+- Instances of a model the caller's groups grant no `search` on are not shown: searches, lists,
+  links and edges leave them out (instance_search_rule). Businesses, sets, modules, hosts and
+  cloud areas keep the topology's own visibility, the caller's role on their business.
 - An instance the caller may not read is reported exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, PermissionDenied
-from opsgraph.resolvers.privileges.enforce import authorize
+from opsgraph.resolvers.cmdb.preset_data import TABLE_BACKED_OBJECTS
+from opsgraph.resolvers.privileges.enforce import authorize, search_rule
 
 READ_ROLE = "viewer"
 WRITE_ROLE = "operator"
@@ -29,6 +35,12 @@ def require_model_admin(principal: Principal, action: str) -> None:
 
 def can_read_instance(principal: Principal, business_id: int | None) -> bool:
     return business_id is None or principal.can(business_id, READ_ROLE)
+
+
+async def instance_search_rule(principal: Principal) -> Callable[[str], bool]:
+    """obj_id → whether the caller may see that model's instances (the `search` privilege)."""
+    rule = await search_rule(principal)
+    return lambda obj_id: obj_id in TABLE_BACKED_OBJECTS or rule(obj_id)
 
 
 def can_write_instance(principal: Principal, business_id: int | None) -> bool:

@@ -6,6 +6,13 @@ core/association/instance.go):
 - 1:n — the target may have at most one source (1101061);
 - n:n — unchecked.
 
+The check and the insert are one step even between concurrent requests: the new link's transaction
+first locks the model association's row (`SELECT … FOR UPDATE` on PostgreSQL), so links under one
+association are checked and written one after another, and the second sees the first's row (READ
+COMMITTED takes a fresh snapshot per statement). On SQLite a transaction holds the one connection
+(tortoise's lock) from BEGIN to COMMIT, which serializes them the same way; FOR UPDATE is omitted
+there. A database constraint could not say this: a link whose other end is gone must not count.
+
 Only links whose other end still exists count (a host deleted by the topology code leaves its
 links behind; they are ignored here and dropped with the instance on the other side). A caller
 links, unlinks and sees a link when it may see both ends and change at least one (access.py).
@@ -22,7 +29,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import Conflict, Duplicate, NotFound, PermissionDenied, ValidationFailed
 from opsgraph.models.cmdb_instances import InstanceAssociation, ObjectAssociation
 from opsgraph.resolvers.audit import record_operation
-from opsgraph.resolvers.cmdb.access import can_read_instance, can_write_instance
+from opsgraph.resolvers.cmdb.access import can_read_instance, can_write_instance, instance_search_rule
 from opsgraph.resolvers.cmdb.codes import (
     ASSOCIATION_NOT_FOUND,
     MAINLINE_ASSOCIATION,
@@ -81,8 +88,10 @@ def _ends(rows: Iterable[Row]) -> set[tuple[str, int]]:
 
 
 async def _check_mapping(association: ObjectAssociation, inst_id: int, asst_inst_id: int) -> None:
+    """Call inside the link's transaction: the row lock lasts until it ends."""
     if association.mapping == "n:n":
         return
+    await ObjectAssociation.filter(id=association.id).select_for_update().first()
     if association.mapping == "1:1":
         clause = Q(inst_id=inst_id) | Q(asst_inst_id=asst_inst_id)
         rows = await _live(
@@ -234,8 +243,11 @@ async def find_links(principal: Principal, filters: dict[str, Any]) -> list[Row]
 
 async def visible_links(principal: Principal, rows: list[Row]) -> list[Row]:
     refs = await load_many_refs(_ends(rows))
+    searchable = await instance_search_rule(principal)
     kept = []
     for row in rows:
+        if not (searchable(row["obj_id"]) and searchable(row["asst_obj_id"])):
+            continue
         source = refs.get((row["obj_id"], row["inst_id"]))
         target = refs.get((row["asst_obj_id"], row["asst_inst_id"]))
         if _visible(principal, source) and _visible(principal, target):

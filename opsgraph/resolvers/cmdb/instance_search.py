@@ -26,7 +26,7 @@ from tortoise.queryset import QuerySet
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import LimitExceeded, ValidationFailed
 from opsgraph.models.cmdb_instances import Instance, InstanceAssociation
-from opsgraph.resolvers.cmdb.access import visible_business_ids
+from opsgraph.resolvers.cmdb.access import instance_search_rule, visible_business_ids
 from opsgraph.resolvers.cmdb.attribute_types import (
     BOOL,
     DATE,
@@ -241,8 +241,12 @@ async def search_instances(
             field="bk_obj_id",
         )
     query, order = instance_query(principal, definition, conditions, business_id=business_id, sort=sort)
+    searchable = await instance_search_rule(principal)
+    if not searchable(obj_id):
+        return definition, 0, []  # as if there were none: a refusal would say they exist
     for other, other_conditions in (associated or {}).items():
-        ids = await associated_ids(principal, definition, other, other_conditions)
+        # A condition on a model the caller may not search matches nothing it could learn from.
+        ids = await associated_ids(principal, definition, other, other_conditions) if searchable(other) else []
         query = query.filter(id__in=ids)
     total = await query.count()
     rows = await query.order_by(*order).offset(start).limit(limit).values(*_ROW_COLUMNS)

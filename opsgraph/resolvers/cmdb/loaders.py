@@ -7,6 +7,7 @@ not grow with the number of models, attributes, instances or links it returns.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -65,6 +66,8 @@ class CmdbLoaders:
         )
         self.links = DataLoader(_links, max_batch_size=1000)
         self.bound_modules = DataLoader(_bound_modules, max_batch_size=_BATCH)
+        # The caller's `search` privilege by model (access.instance_search_rule), read once per request.
+        self.search_rule: Callable[[str], bool] | None = None
 
 
 __all__ = ["LINK_FIELDS", "CmdbLoaders"]

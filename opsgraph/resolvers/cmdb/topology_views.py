@@ -10,7 +10,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound
 from opsgraph.models.cmdb_instances import ObjectAssociation
 from opsgraph.models.cmdb_models import Classification, ObjectModel
-from opsgraph.resolvers.cmdb.access import can_read_instance
+from opsgraph.resolvers.cmdb.access import can_read_instance, instance_search_rule
 from opsgraph.resolvers.cmdb.codes import CLASSIFICATION_NOT_FOUND
 from opsgraph.resolvers.cmdb.instance_associations import links_of, visible_links
 from opsgraph.resolvers.cmdb.instance_refs import load_many_refs, load_refs
@@ -81,7 +81,8 @@ async def instance_topology(principal: Principal, obj_id: str, inst_id: int) -> 
     """{curr, next, prev}: next groups the instances this one points to, per model; prev those
     pointing to it. Each group is shaped like bk-cmdb's (an empty instance node with children)."""
     me = (await load_refs(obj_id, [inst_id])).get(inst_id)
-    if me is None or not can_read_instance(principal, me.business_id):
+    searchable = await instance_search_rule(principal)
+    if me is None or not can_read_instance(principal, me.business_id) or not searchable(obj_id):
         raise NotFound(f"{obj_id} instance {inst_id} does not exist", field="bk_inst_id")
     rows = await visible_links(principal, (await links_of([(obj_id, inst_id)]))[(obj_id, inst_id)])
     refs = await load_many_refs(

@@ -11,12 +11,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tortoise.expressions import Q
 
 from opsgraph.core.auth.principal import Principal
-from opsgraph.core.auth.privileges import DEFAULT_ROLE_FUNCTIONS, AccessRequest, Privileges, decide
+from opsgraph.core.auth.privileges import DEFAULT_ROLE_FUNCTIONS, AccessRequest, Privileges, can_search, decide
 from opsgraph.models.privileges import RolePrivilege, UserGroup
 
 
@@ -46,6 +46,14 @@ async def load_privileges(username: str) -> Privileges:
         system=frozenset(system),
         role_functions=role_functions,
     )
+
+
+async def search_rule(principal: Principal) -> Callable[[str], bool]:
+    """model → whether the caller may see its instances; privileges read once (none for a superuser)."""
+    if principal.is_superuser:
+        return lambda model: True
+    privileges = await load_privileges(principal.username)
+    return lambda model: can_search(principal, privileges, model)
 
 
 async def authorize(

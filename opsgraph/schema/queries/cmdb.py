@@ -21,7 +21,7 @@ from opsgraph.resolvers.topology.conditions import Condition
 from opsgraph.schema.connection import Connection, connection_from_query
 from opsgraph.schema.inputs import optional_pk, pk
 from opsgraph.schema.queries.topology import ConditionInput, OffsetPageInput
-from opsgraph.schema.types.cmdb_instances import InstanceAssociationType, InstanceType
+from opsgraph.schema.types.cmdb_instances import InstanceAssociationType, InstanceType, searchable_models
 from opsgraph.schema.types.cmdb_models import (
     AssociationKindType,
     ClassificationType,
@@ -175,6 +175,8 @@ class CmdbQuery:
             conditions_of(spec.conditions),
             business_id=optional_pk(spec.business_id, "Business"),
         )
+        if not (await searchable_models(info))(object_id):
+            query = query.filter(id__in=[])  # as if there were none (the `search` privilege)
         return await connection_from_query(
             query,
             first=first,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -21,7 +22,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from opsgraph.core.ids import encode_global_id
-from opsgraph.resolvers.cmdb.access import can_read_instance
+from opsgraph.resolvers.cmdb.access import can_read_instance, instance_search_rule
 from opsgraph.resolvers.cmdb.definitions import ModelDefinition, spec_from_row
 from opsgraph.resolvers.cmdb.instance_values import instance_properties
 from opsgraph.schema.types.cmdb_values import PropertyValue, property_value
@@ -236,16 +237,28 @@ class InstanceType(Node, CmdbObject):
         return names
 
 
+async def searchable_models(info: Info) -> Callable[[str], bool]:
+    """obj_id → whether the caller may see that model's instances; privileges read once per request."""
+    cmdb = info.context.loaders.cmdb
+    if cmdb.search_rule is None:
+        cmdb.search_rule = await instance_search_rule(info.context.caller)
+    rule: Callable[[str], bool] = cmdb.search_rule
+    return rule
+
+
 async def visible_instances(info: Info, ids: list[int]) -> list[InstanceType]:
     """Generic instances by id (any model) that the caller may see, in the order given."""
     rows = await info.context.loaders.cmdb.instance.load_many(ids)
     models = await info.context.loaders.cmdb.object.load_many(sorted({r["object_id"] for r in rows if r}))
     obj_ids = {m["id"]: m["obj_id"] for m in models if m}
     principal = info.context.caller
+    searchable = await searchable_models(info)
     return [
         InstanceType.from_row(row, obj_ids[row["object_id"]])
         for row in rows
-        if row is not None and can_read_instance(principal, row["business_id"])
+        if row is not None
+        and can_read_instance(principal, row["business_id"])
+        and searchable(obj_ids[row["object_id"]])
     ]
 
 
@@ -275,6 +288,8 @@ async def load_objects(info: Info, keys: list[Key]) -> dict[Key, CmdbObject]:
                 for row in rows
                 if row is not None and (business_key is None or principal.can(row[business_key]))
             ]
+        if not (await searchable_models(info))(obj_id):
+            return []
         model = await loaders.cmdb.object_by_obj_id.load(obj_id)
         rows = await loaders.cmdb.instance.load_many(ids)
         return [
