@@ -13,13 +13,16 @@ this process). Each round, interleaved:
   `accepted` is the rate of the GraphQL answers alone (the message safely in the outbox).
 
 Figures are messages per second, median over `--repeat` rounds; `ratio` is the baseline's rate
-divided by OpsGraph's (how many times faster plain SMTP is than the whole outbox path).
+divided by OpsGraph's (how many times faster plain SMTP is than the whole outbox path). On a shared
+machine the rates follow the load of other processes; the CPU milliseconds per message (this
+process's, plus the server's for OpsGraph) do not, and are printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import threading
@@ -69,6 +72,15 @@ class CountingSink:
 
     def __exit__(self, *exc: object) -> None:
         self._controller.stop()
+
+
+def process_cpu(pid: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by this process, or by `pid`."""
+    if pid is None:
+        return time.process_time()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _mail(n: int, receivers: list[str]) -> EmailMessage:
@@ -158,26 +170,38 @@ def main() -> None:
             plain: list[float] = []
             accepted: list[float] = []
             delivered: list[float] = []
+            plain_cpu: list[float] = []
+            outbox_cpu: list[float] = []
+            assert instance.server is not None
+            assert instance.server.process is not None
+            server_pid = instance.server.process.pid
             for round_number in range(args.repeat):
                 order = ["baseline", "opsgraph"] if round_number % 2 == 0 else ["opsgraph", "baseline"]
                 for contender in order:
+                    cpu_before = process_cpu() + process_cpu(server_pid)
                     if contender == "baseline":
                         seconds = asyncio.run(baseline(sink, args.messages, args.receivers))
                         plain.append(args.messages / seconds)
+                        plain_cpu.append((process_cpu() + process_cpu(server_pid) - cpu_before) / args.messages)
                     else:
                         took = asyncio.run(
                             through_outbox(url, token, sink, args.messages, args.receivers, args.clients)
                         )
                         accepted.append(args.messages / took[0])
                         delivered.append(args.messages / took[1])
+                        outbox_cpu.append((process_cpu() + process_cpu(server_pid) - cpu_before) / args.messages)
         finally:
             instance.stop()
     base, accept, deliver = (statistics.median(values) for values in (plain, accepted, delivered))
+    base_cpu, deliver_cpu = (statistics.median(values) * 1000 for values in (plain_cpu, outbox_cpu))
     print(f"\n{args.messages} messages × {args.receivers} receiver(s), {args.repeat} interleaved rounds (median)")
-    print(f"{'contender':<44} {'messages/s':>12} {'ratio':>8}")
-    print(f"{'plain aiosmtplib, 4 connections (baseline)':<44} {base:>12.1f} {1.0:>8.2f}")
+    print(f"{'contender':<44} {'messages/s':>12} {'ratio':>8} {'CPU ms/msg':>11} {'ratio':>7}")
+    print(f"{'plain aiosmtplib, 4 connections (baseline)':<44} {base:>12.1f} {1.0:>8.2f} {base_cpu:>11.2f} {1.0:>7.2f}")
     print(f"{'OpsGraph sendMessage, accepted (in outbox)':<44} {accept:>12.1f} {base / accept:>8.2f}")
-    print(f"{'OpsGraph sendMessage, delivered end to end':<44} {deliver:>12.1f} {base / deliver:>8.2f}")
+    print(
+        f"{'OpsGraph sendMessage, delivered end to end':<44} {deliver:>12.1f} {base / deliver:>8.2f} "
+        f"{deliver_cpu:>11.2f} {deliver_cpu / base_cpu:>7.2f}"
+    )
     print(load_line())
 
 

@@ -57,7 +57,7 @@ def test_deleting_a_collector_removes_it_from_its_hosts(monitor_lab: MonitorLab,
     exported = lab.gql.ok(EXPORT, {"b": lab.business.id, "kind": "SCRIPT"})["exportCollectors"]
     assert name not in {e["name"] for e in exported}
     again = lab.gql.ok(DELETE, {"input": {"collectorId": gid}})["deleteCollector"]
-    assert [e["code"] for e in again["errors"]] == ["NOT_FOUND"], again
+    assert [e["code"] for e in again["errors"]] == ["COLLECTOR_NOT_FOUND"], again
 
     # Deployed nowhere: deleted at once, no task.
     _, idle = _collector(lab, f"idle_{unique}")

@@ -93,6 +93,8 @@ async def notify_alarm(
     zone = zone_named(business.time_zone if business else None)
     if not in_notice_window(config, moment, zone):
         return False
+    if not await AlarmStrategy.exists(id=strategy.id, is_enabled=True):
+        return False  # disabled or deleted while a detection pass was running with it
     channels = receivers_by_channel(config, business)
     if not channels:
         return False
