@@ -173,3 +173,51 @@ def test_values_read_back_typed(gql: GraphQLClient, model: str) -> None:
     assert typed["flag"]["bool"] is True
     assert typed["tier"]["text"] == "silver"
     assert typed["one_choice"]["options"][0]["id"] == "a"  # the enum's default option filled the gap
+
+
+def test_quote_and_association_values(gql: GraphQLClient, unique: str) -> None:
+    """enumquote (instances named by the option), v3.1's singleasst / multiasst (instances of the
+    target model that exist): good values stored as id lists, bad ones refused with their code."""
+    classification = new_classification(gql, f"q{unique}")
+    target = f"qt{unique}"
+    new_model(gql, target, classification)
+    first, second, outside = (
+        int(i["bkInstId"]) for i in create_instances(gql, target, *({"bk_inst_name": n} for n in ("a", "b", "c")))
+    )
+    holder = f"qh{unique}"
+    option = [{"bk_obj_id": target, "bk_inst_id": first}, {"bk_obj_id": target, "bk_inst_id": second}]
+    new_model(
+        gql,
+        holder,
+        classification,
+        {"propertyId": "picks", "type": "enumquote", "option": option, "isMultiple": True},
+        {"propertyId": "pick", "type": "enumquote", "option": option},
+        {"propertyId": "one", "type": "singleasst", "targetObjectId": target},
+        {"propertyId": "many", "type": "multiasst", "targetObjectId": target},
+    )
+
+    def create(**values: Any) -> dict[str, Any]:
+        item = {"bk_inst_name": f"h{uuid.uuid4().hex[:8]}", **values}
+        return payload(gql.ok(CREATE_INSTANCES, {"obj": holder, "items": [item]}), "createInstances")
+
+    good = create(picks=[first, second], pick=[second], one=first, many=f"{first},{second}")
+    assert good["errors"] == []
+    stored = good["instances"][0]["bkProperties"]
+    assert (stored["picks"], stored["pick"], stored["one"], stored["many"]) == (
+        [first, second],
+        [second],
+        [first],
+        [first, second],
+    )
+    refusals = [
+        ({"picks": [outside]}, "INVALID", "picks"),  # not among the option's instances
+        ({"pick": [first, second]}, "NOT_MULTIPLE", "pick"),
+        ({"one": [first, second]}, "NOT_MULTIPLE", "one"),
+        ({"one": 2_000_000_000}, "TARGET_INSTANCE_NOT_FOUND", "one"),
+        ({"many": ["x"]}, "NEED_INT", "many"),
+        ({"many": [first, 2_000_000_000]}, "TARGET_INSTANCE_NOT_FOUND", "many"),
+    ]
+    for values, code, field in refusals:
+        refused = create(**values)
+        assert [(e["code"], e["field"].split("[")[0]) for e in refused["errors"]] == [(code, field)], values
+        assert refused["instances"] == []

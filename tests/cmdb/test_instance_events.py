@@ -17,7 +17,7 @@ from tests.cmdb.support import (
 from tests.cmdb_events.receiver import Receiver, event_name
 from tests.cmdb_events.support import UNSUBSCRIBE, subscribe
 from tests.support.server import GraphQLClient
-from tests.support.topology import mutate_ok
+from tests.support.topology import create_business, create_module, create_set, mutate_ok
 
 
 def test_instance_and_association_changes_are_pushed_in_order(gql: GraphQLClient, unique: str) -> None:
@@ -65,3 +65,44 @@ def test_instance_and_association_changes_are_pushed_in_order(gql: GraphQLClient
     assert bodies[2]["update_fields"] == ["last_time", "size"]
     assert bodies[3]["data"][0]["cur_data"]["bk_asst_inst_id"] == second["bkInstId"]
     assert bodies[5]["data"][0]["pre_data"]["bk_inst_name"] == "b"
+
+
+BIND = """mutation($b: ID!, $p: Int!, $m: String!) {
+  bindProcessModule(input: {businessId: $b, processId: $p, moduleName: $m}) { ok errors { code field message } }
+}"""
+UNBIND = """mutation($b: ID!, $p: Int!, $m: String!) {
+  unbindProcessModule(input: {businessId: $b, processId: $p, moduleName: $m}) { ok errors { code field message } }
+}"""
+
+
+def test_process_changes_and_module_bindings_are_pushed_in_order(gql: GraphQLClient, unique: str) -> None:
+    """processcreate / processupdate / processdelete, and the `processmodule` relation when a process
+    is bound to a module and unbound from it (bk-cmdb's event names and bodies)."""
+    business = create_business(gql, f"pev-{unique}")
+    create_set(gql, business, "web")
+    create_module(gql, business, "web", "nginx")
+    receiver = Receiver().start()
+    form = ["processcreate", "processupdate", "processdelete", "processmodule"]
+    subscription, _ = subscribe(gql, receiver.url, form, bkBizId=business.bk_biz_id)
+    try:
+        [process] = create_instances(gql, "process", {"bk_process_name": f"nginx-{unique}"}, business=business.id)
+        update = {"obj": "process", "updates": [{"id": process["id"], "properties": {"port": "80"}}]}
+        ok(gql, UPDATE_INSTANCES, update, "updateInstances")
+        binding = {"b": business.id, "p": process["bkInstId"], "m": "nginx"}
+        ok(gql, BIND, binding, "bindProcessModule")
+        ok(gql, UNBIND, binding, "unbindProcessModule")
+        ok(gql, DELETE_INSTANCES, {"obj": "process", "ids": [process["id"]]}, "deleteInstances")
+        bodies = receiver.wait_for(5)
+    finally:
+        mutate_ok(gql, UNSUBSCRIBE, {"id": subscription["id"]})
+        receiver.stop()
+    assert [(event_name(b), b["event_type"], b["action"]) for b in bodies] == [
+        ("processcreate", "instdata", "create"),
+        ("processupdate", "instdata", "update"),
+        ("processmodule", "relation", "create"),
+        ("processmodule", "relation", "delete"),
+        ("processdelete", "instdata", "delete"),
+    ]
+    bound = bodies[2]["data"][0]["cur_data"]
+    assert (bound["bk_module_name"], bound["bk_biz_id"]) == ("nginx", business.bk_biz_id)
+    assert bodies[3]["data"][0]["pre_data"] == bound

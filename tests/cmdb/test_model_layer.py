@@ -154,7 +154,8 @@ def test_attribute_refusals(gql: GraphQLClient, unique: str) -> None:
     assert refuse(propertyId="_bkmine") == ("INVALID_ID", "bk_property_id")
     assert refuse(propertyId="size", name="other") == ("DUPLICATE", "bk_property_id")
     assert refuse(name="size") == ("ATTRIBUTE_NAME_DUPLICATE", "bk_property_name")
-    assert refuse(type="table") == ("INVALID", "bk_property_type")
+    assert refuse(type="table") == ("INVALID", "bk_property_type")  # undocumented by the seed: not served
+    assert refuse(type="innertable") == ("INVALID", "bk_property_type")
     assert refuse(type="int", isMultiple=True) == ("NOT_MULTIPLE", "ismultiple")
     assert refuse(type="int", option={"min": 5, "max": 1}) == ("INVALID", "option")
     assert refuse(type="singlechar", option="(unclosed") == ("INVALID", "option")

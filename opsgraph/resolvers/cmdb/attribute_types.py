@@ -37,6 +37,9 @@ DATE, TIME, OBJUSER, ORGANIZATION, TIMEZONE, BOOL = "date", "time", "objuser", "
 SINGLEASST, MULTIASST = "singleasst", "multiasst"
 
 # The modern 16 (src/common/definitions.go FieldTypes) minus table/innertable, plus v3.1's two.
+# table/innertable are left out: the seed's type list (v3.1/v3.2) lacks them and the reference names
+# them without an option format or value check; upstream keeps an innertable's rows as instances of a
+# separate quoted model, edited through their own APIs, not as values. Creating one is refused.
 SUPPORTED_TYPES = frozenset(
     {SINGLECHAR, LONGCHAR, INT, FLOAT, ENUM, ENUMMULTI, ENUMQUOTE, LIST, DATE, TIME, OBJUSER, ORGANIZATION}
     | {TIMEZONE, BOOL, SINGLEASST, MULTIASST}
