@@ -1,14 +1,15 @@
 """Beyond one machine: the distributed deployment measured against itself with fewer processes.
 
-    python -m bench.scaleout_bench [--clients 200] [--seconds 60] [--hosts 2000] [--jobs 8]
-                                   [--subscribers 1000] [--only load,hosts,lag]
+    python -m bench.scaleout_bench [--clients 200] [--seconds 60] [--hosts 2000] [--jobs 1]
+                                   [--shard-hosts 100] [--subscribers 1000] [--only load,hosts,lag]
 
 (a) load: `--clients` concurrent clients for `--seconds` s mixing GraphQL queries (70 %), BlueKing
     REST calls (25 %) and mutations (5 %), against 1 server + 1 worker (the baseline) and then
     2 servers + 2 workers (clients spread over the servers): req/s, p50/p99, errors, the ratio.
-(b) hosts: `--hosts` loopback hosts in `--jobs` jobs started together, run by 1 worker (baseline)
-    and by 2 workers: hosts/s and the ratio. One job runs in one worker (a job is not split across
-    workers), so the jobs are what spreads.
+(b) hosts: `--hosts` loopback hosts in `--jobs` job(s) started together (one by default), run by
+    1 worker (baseline) and by 2 workers: hosts/s and the ratio. A job's host step is split into
+    shards of `--shard-hosts` hosts (OPSGRAPH_SHARD_HOSTS) that any worker runs, so one job spreads;
+    each worker runs up to the default 100 hosts of a job at once (OPSGRAPH_RUNNER_TASK_CONCURRENCY).
 (c) lag: `--subscribers` `taskEvents` subscribers over 2 servers, following a task run by a
     worker: the delay from each event's commit (`at`) to its arrival, p50/p99.
 Everything runs on this machine (PostgreSQL on 127.0.0.1:5432, a Redis server of its own, sshd on
@@ -31,7 +32,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.executors.support import TaskRef, ssh_estate, wait_for_task
+from tests.executors.support import SshEstate, TaskRef, ssh_estate, wait_for_task
 from tests.scaleout.cluster import Cluster, start_cluster, stop_cluster, unavailable_reason
 from tests.scaleout.support import admin
 from tests.support.server import APP_CODE, APP_SECRET
@@ -99,10 +100,9 @@ async def _load(urls: list[str], token: str, clients: int, seconds: float) -> di
     }
 
 
-def _run_jobs(cluster: Cluster, pool: SshdPool, user: Any, jobs: int) -> float:
-    """Hosts per second for `jobs` jobs over the pool's hosts, started together."""
+def _run_jobs(cluster: Cluster, estate: SshEstate, jobs: int) -> float:
+    """Hosts per second for `jobs` jobs over the estate's hosts, started together."""
     gql = admin(cluster.servers[0])
-    estate = ssh_estate(gql, f"bench-hosts-{time.time_ns()}", pool, user)
     per_job = max(1, len(estate.host_ids) // jobs)
     started = time.monotonic()
     refs = []
@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--hosts", type=int, default=2000)
-    parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--shard-hosts", type=int, default=100)
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--only", default="load,hosts,lag")
     args = parser.parse_args(argv)
@@ -176,13 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="opsgraph-scaleout-bench-"))
     pool = SshdPool(workdir / "sshd", loopback_hosts(args.hosts), user).start()
     (workdir / "cluster").mkdir()
-    cluster = start_cluster(workdir / "cluster", servers=1, workers=1)
+    production = {  # the shipped defaults, not the test cluster's small shards and quick leases
+        "OPSGRAPH_SHARD_HOSTS": str(args.shard_hosts),
+        "OPSGRAPH_RUNNER_TASK_CONCURRENCY": "100",
+        "OPSGRAPH_WORKER_LEASE_SECONDS": "30",
+    }
+    cluster = start_cluster(workdir / "cluster", servers=1, workers=1, env=production)
     try:
         token = admin(cluster.servers[0]).token or ""
         if "load" in parts:
             one = asyncio.run(_load([s.url for s in cluster.servers], token, args.clients, args.seconds))
-        if "hosts" in parts:
-            one_worker = _run_jobs(cluster, pool, user, args.jobs)
+        if "hosts" in parts:  # one estate for both runs (claiming 2,000 hosts again is slow)
+            estate = ssh_estate(admin(cluster.servers[0]), f"bench-hosts-{time.time_ns()}", pool, user)
+            one_worker = _run_jobs(cluster, estate, args.jobs)
         cluster.add_server()
         cluster.add_worker()
         if "load" in parts:
@@ -195,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             print(f"    scaling ratio: {two['rps'] / one['rps']:.2f}×")
         if "hosts" in parts:
-            two_workers = _run_jobs(cluster, pool, user, args.jobs)
+            two_workers = _run_jobs(cluster, estate, args.jobs)
             print(
-                f"(b) {args.hosts} hosts in {args.jobs} jobs: 1 worker {one_worker:.1f} hosts/s, "
+                f"(b) {args.hosts} hosts in {args.jobs} job(s), shards of {args.shard_hosts}: "
+                f"1 worker {one_worker:.1f} hosts/s, "
                 f"2 workers {two_workers:.1f} hosts/s, ratio {two_workers / one_worker:.2f}×"
             )
         if "lag" in parts:

@@ -64,6 +64,10 @@ class HandedBack(Exception):
     """The run stopped between hosts for another process to carry on (the task is PENDING again)."""
 
 
+class OwnerLost(Exception):
+    """Another worker owns the task now (this one's lease lapsed): the run stops writing at once."""
+
+
 class StepSharding(Protocol):
     """Runs a big host step as shards on several workers (executors/sharding/barrier.py)."""
 
@@ -131,6 +135,9 @@ class TaskRunner:
             await recorder.flush_logs()
             await recorder.task_status(TaskStatus.PENDING)
             raise
+        except OwnerLost:
+            log.warning("task %s is owned by another worker now: this run of it stops", task_id)
+            return
         except Exception as exc:
             log.exception("task %s failed unexpectedly", task_id)
             await recorder.flush_logs()

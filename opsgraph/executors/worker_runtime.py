@@ -180,6 +180,7 @@ class WorkerRuntime:
         still_running = {task_lease(i) for i in self.running} | set(self.shards.lease_names())
         for name in lost & still_running:  # not the ones that ended (and were released) meanwhile
             log.error("lost the lease of %s: another worker may resolve it", name)
+            self.shards.lost(name)
         polled = set(ids) | self.shards.task_ids()
         for task_id in await Task.filter(id__in=list(polled), cancel_requested=True).values_list("id", flat=True):
             self.shards.cancel(int(str(task_id)))

@@ -119,8 +119,12 @@ class Cluster:
     database_url: str
     servers: list[Server] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
+    overrides: dict[str, str] = field(default_factory=dict)  # e.g. a benchmark's own settings
 
     def env(self) -> dict[str, str]:
+        return self._defaults() | self.overrides
+
+    def _defaults(self) -> dict[str, str]:
         return {
             "OPSGRAPH_BROKER_URL": self.redis.url,
             "OPSGRAPH_WORKER_LEASE_SECONDS": str(LEASE_SECONDS),
@@ -161,11 +165,11 @@ class Cluster:
             server.stop()
 
 
-def start_cluster(workdir: Path, servers: int, workers: int) -> Cluster:
+def start_cluster(workdir: Path, servers: int, workers: int, env: dict[str, str] | None = None) -> Cluster:
     redis = RedisServer(workdir)
     redis.start()
     url = databases.create_postgres_database()
-    cluster = Cluster(workdir, redis, url)
+    cluster = Cluster(workdir, redis, url, overrides=dict(env or {}))
     try:
         setup = Server(database_url=url, data_dir=workdir, extra_env=cluster.env())
         setup.cli("migrate")

@@ -12,8 +12,9 @@ whose lease and queue mark nobody holds — a message lost with Redis, a worker 
 and queues them again. The worker that takes such a shard first kills the commands the dead one
 left running and reports those hosts INTERRUPTED, then runs the hosts that never started.
 
-A stopping owner (SIGTERM) hands the task back at once: the shards keep running where they are,
-and the next owner resumes this barrier from the stored layout.
+An owner whose lease another worker has taken (it stalled past its lease) stops without writing
+anything more (`OwnerLost`). A stopping owner (SIGTERM) hands the task back at once: the shards
+keep running where they are, and the next owner resumes this barrier from the stored layout.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Protocol
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
 from opsgraph.executors.recorder import TaskRecorder
-from opsgraph.executors.runner import HandedBack, step_outcome
+from opsgraph.executors.runner import HandedBack, OwnerLost, step_outcome
 from opsgraph.executors.sharding.layout import (
     LAYOUT_KEY,
     Layout,
@@ -38,6 +39,7 @@ from opsgraph.executors.sharding.layout import (
     shard_queued_mark,
     stored_layout,
 )
+from opsgraph.executors.taskiq_queue import task_lease
 from opsgraph.models.tasks import Task, TaskHostResult, TaskStatus, TaskStep
 
 log = logging.getLogger("opsgraph.shards")
@@ -104,8 +106,11 @@ class ShardedSteps:
         Leases are read before hosts: a shard's worker commits its hosts before releasing its lease,
         so a shard seen free and then seen with open hosts truly has nobody running them."""
         every = range(len(layout))
+        owner = task_lease(task.id)
         names = [shard_lease(step.id, i) for i in every] + [shard_queued_mark(step.id, i) for i in every]
-        held = await leases.live_holders(names)
+        held = await leases.live_holders([owner, *names])
+        if held.get(owner, leases.HOLDER) != leases.HOLDER:
+            raise OwnerLost  # our lease lapsed (a stalled process) and another worker carries the task on
         open_ids = await TaskHostResult.filter(step_id=step.id, status__in=_OPEN).values_list("id", flat=True)
         open_per_shard = Counter(shard_of(layout, int(str(rid))) for rid in open_ids)
         shards = sorted(i for i in open_per_shard if i is not None)

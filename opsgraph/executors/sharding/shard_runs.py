@@ -79,6 +79,13 @@ class ShardRuns:
             if run.task_id == task_id:
                 run.cancel.set()
 
+    def lost(self, name: str) -> None:
+        """Our lease on shard `name` lapsed (a stall): start no more of its hosts, another worker may
+        be taking it over."""
+        run = self.runs.get(name)
+        if run is not None:
+            run.handback.set()
+
     def hand_back(self) -> list[asyncio.Task[None]]:
         """Stop taking shards and hand back the running ones; returns their jobs to wait for."""
         self.stopping = True
