@@ -51,6 +51,7 @@ DELIVERY_BATCH = 500
 FLUSH_EVERY = 50  # deliveries confirmed between two writes of their state
 MAX_RESPONSE_BYTES = 64 * 1024
 PRUNE_EVERY_SECONDS = 600.0
+MAX_CLIENTS = 256  # keep-alive clients kept, one per callback URL
 
 
 def _now() -> datetime:
@@ -128,19 +129,45 @@ def confirmed(mode: str, pattern: str, status: int, body: str) -> bool:
     return bool(re2.search(pattern, body))
 
 
+class _Subscribers:
+    """One keep-alive HTTP client per callback URL, and the URL parsed once. A single shared client
+    made every push scan every subscriber's pooled connection (httpx checks each for expiry) and
+    parse the URL again. The least recently used are closed beyond MAX_CLIENTS (URLs change)."""
+
+    def __init__(self, concurrency: int) -> None:
+        self._clients: dict[str, tuple[httpx.AsyncClient, httpx.URL]] = {}
+        # Several subscriptions may share a URL and push at once: never fewer connections than
+        # pushes in flight (a push waiting for a pooled connection could time out).
+        self._limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=2)
+
+    async def client(self, callback_url: str) -> tuple[httpx.AsyncClient, httpx.URL]:
+        found = self._clients.pop(callback_url, None)
+        if found is None:
+            found = (httpx.AsyncClient(follow_redirects=False, limits=self._limits), httpx.URL(callback_url))
+        self._clients[callback_url] = found  # most recently used last
+        while len(self._clients) > MAX_CLIENTS:
+            stale, _ = self._clients.pop(next(iter(self._clients)))
+            await stale.aclose()
+        return found
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client, _ in clients.values():
+            await client.aclose()
+
+
 class EventDispatcher:
     """One per server process; `run` loops until cancelled."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._client: httpx.AsyncClient | None = None
+        self._subscribers = _Subscribers(settings.event_push_concurrency)
         self._limit = asyncio.Semaphore(settings.event_push_concurrency)
         self._last_prune = 0.0
 
     async def run(self) -> None:
         interval = self.settings.event_poll_ms / 1000
-        async with httpx.AsyncClient(follow_redirects=False) as client:
-            self._client = client
+        try:
             while True:
                 try:
                     if await self.once():
@@ -150,6 +177,8 @@ class EventDispatcher:
                 except Exception:
                     log.exception("event dispatch pass failed; trying again in %s s", interval)
                 await asyncio.sleep(interval)
+        finally:
+            await self._subscribers.aclose()
 
     async def once(self) -> int:
         """One pass: fan out what is new, push what is due. Returns the pushes confirmed."""
@@ -230,7 +259,6 @@ class EventDispatcher:
 
     async def _post(self, sub: EventSubscription, event: dict[str, Any], delivery_id: int, secret: str) -> str | None:
         """None when the subscriber confirmed the push, else why not."""
-        assert self._client is not None
         body = body_of(event, delivery_id, sub.id)
         timestamp = str(int(time.time()))
         headers = {
@@ -242,8 +270,9 @@ class EventDispatcher:
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         try:
-            async with self._client.stream(
-                "POST", sub.callback_url, content=body, headers=headers, timeout=sub.timeout_seconds
+            client, url = await self._subscribers.client(sub.callback_url)
+            async with client.stream(
+                "POST", url, content=body, headers=headers, timeout=sub.timeout_seconds
             ) as response:
                 received = b""
                 async for chunk in response.aiter_bytes():
