@@ -1,6 +1,7 @@
 """Sharded steps keep a job's semantics across workers: the next step starts only once every shard
-of the previous one is done, a failed host fails the step (and the job stops there), and a cancel
-from another server reaches every shard — running commands killed, waiting hosts never started."""
+of the previous one is done, a failed host fails the step (and the job stops there), a cancel
+from another server reaches every shard — running commands killed, waiting hosts never started — and
+a worker stopped with SIGTERM mid-shard lets its running hosts finish and hands the rest back."""
 
 from __future__ import annotations
 
@@ -134,3 +135,37 @@ def test_a_cancel_from_the_other_server_reaches_every_shard(
     assert left[0]["n"] == 0
     probe = remote_logs(gql_a, hosts, f"pgrep -f 'slee[p] {duration}' || echo none", hosts.host_ids[:1])
     assert probe[hosts.ips[0]].strip() == "none"
+
+
+def test_sigterm_hands_the_shards_back(
+    cluster: Cluster, sshd_pool: SshdPoolFactory, ssh_user: SshUser, unique: str
+) -> None:
+    gql = admin(cluster.servers[0])
+    hosts = estate(gql, f"shardterm-{unique}", sshd_pool(HOSTS), ssh_user)
+    ref = _run_job(gql, hosts, f"shardterm-{unique}", ['set -- $SSH_CONNECTION; echo "one $3"; sleep 3', "echo two"])
+    pids = {w.process.pid: i for i, w in enumerate(cluster.workers) if w.process is not None}
+
+    def a_shard_running(task: dict[str, Any]) -> bool:
+        holders = sql(
+            cluster.database_url,
+            "SELECT holder FROM lease WHERE name LIKE $1 AND holder <> '' AND expires_at > extract(epoch from now())",
+            f"shard:{task['steps'][0]['id']}:%",
+        )
+        return bool(holders) and any(r["log"] for r in host_results(task).values())
+
+    running = wait_until(gql, ref, a_shard_running, what="a shard running", timeout=120)
+    holder = sql(
+        cluster.database_url,
+        "SELECT holder FROM lease WHERE name LIKE $1 AND holder <> '' LIMIT 1",
+        f"shard:{running['steps'][0]['id']}:%",
+    )[0]["holder"]
+    worker = cluster.workers[pids[int(holder.split(":")[1])]]
+    try:
+        assert worker.terminate(timeout=60) == 0  # a clean exit: its running hosts finished, the rest handed back
+        task = wait_for_task(gql, ref, timeout=240)
+        assert task["status"] == "SUCCESS", summary(task)
+        assert {ip: r["log"] for ip, r in host_results(task, 0).items()} == {ip: f"one {ip}\n" for ip in hosts.ips}
+        assert {r["log"] for r in host_results(task, 1).values()} == {"two\n"}  # each host ran each step once
+        assert len(host_results(task, 1)) == HOSTS
+    finally:
+        worker.start()
