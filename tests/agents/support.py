@@ -83,7 +83,7 @@ def lab_env(root: Path, **extra: str) -> dict[str, str]:
 def own_server(shared: Server, directory: Path, env: dict[str, str], port: int | None = None) -> Iterator[Server]:
     """A server with its own database on `shared`'s backend, on `port` (known before it starts)."""
     postgres = not shared.database_url.startswith("sqlite")
-    url = databases.create_postgres_database() if postgres else databases.sqlite_url(directory)
+    url = databases.create_postgres_database() if postgres else databases.migrated_sqlite_url(directory)
     instance = Server(database_url=url, data_dir=directory, port=port or free_port(), extra_env=env)
     try:
         instance.cli("admin", "create-user", "admin", "--password", ADMIN_PASSWORD, "--superuser")  # migrates too

@@ -381,7 +381,7 @@ def dedicated_server(
 ) -> Iterator[tuple[Server, GraphQLClient]]:
     """A server process with its own database on the same backend as `shared`, and a superuser client."""
     postgres = not shared.database_url.startswith("sqlite")
-    url = databases.create_postgres_database() if postgres else databases.sqlite_url(directory)
+    url = databases.create_postgres_database() if postgres else databases.migrated_sqlite_url(directory)
     instance = Server(database_url=url, data_dir=directory, extra_env=dict(extra_env or {}))
     try:
         instance.cli("admin", "create-user", "admin", "--password", ADMIN_PASSWORD, "--superuser")  # migrates too

@@ -108,7 +108,7 @@ def backend_server(backend: str, data_dir: Path, **extra_env: str) -> Iterator[S
     test app; PostgreSQL gets a database of its own, dropped afterwards."""
     from tests.support import databases
 
-    url = databases.sqlite_url(data_dir) if backend == "sqlite" else databases.create_postgres_database()
+    url = databases.migrated_sqlite_url(data_dir) if backend == "sqlite" else databases.create_postgres_database()
     instance = Server(database_url=url, data_dir=data_dir, extra_env=dict(extra_env))
     try:
         instance.cli("migrate")
