@@ -48,7 +48,11 @@ class ApiOperation:
     path_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # default: a string
     public: bool = False  # needs no credentials (`security: []` overrides the document's)
 
-    def as_openapi(self) -> dict[str, Any]:
+    def as_openapi(self, path: str | None = None) -> dict[str, Any]:
+        """The operation object; `path`: the equivalent template it is listed under, whose
+        parameter names it takes in order (each keeps its own name in the description)."""
+        own = _PATH_PARAMETER.findall(self.path)
+        listed = _PATH_PARAMETER.findall(path) if path is not None else own
         operation: dict[str, Any] = {
             "operationId": self.operation_id,
             "summary": self.summary or self.operation_id,
@@ -58,10 +62,13 @@ class ApiOperation:
             operation["tags"] = list(self.tags)
         if self.public:
             operation["security"] = []
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": dict(self.path_schemas.get(name, _SEGMENT))}
-            for name in _PATH_PARAMETER.findall(self.path)
-        ]
+        parameters: list[dict[str, Any]] = []
+        for name, listed_name in zip(own, listed, strict=True):
+            parameter = {"name": listed_name, "in": "path", "required": True}
+            parameter["schema"] = dict(self.path_schemas.get(name, _SEGMENT))
+            if listed_name != name:
+                parameter["description"] = f"{name} (this operation's name for it)"
+            parameters.append(parameter)
         if self.query is not None:
             parameters.append({"name": "params", "in": "query", "style": "form", "explode": True, "schema": self.query})
         if parameters:
@@ -91,13 +98,21 @@ class ApiDialect:
 
 
 def openapi_document(dialect: ApiDialect, operations: Iterable[ApiOperation]) -> dict[str, Any]:
+    """The document. Templates that differ only in parameter names (`/agent/{treeid}/{agentid}`
+    for DELETE, `/agent/{treeid}/{regionid}` for GET) are one path to OpenAPI, which forbids
+    listing both: the later ones are listed under the first."""
     paths: dict[str, dict[str, Any]] = {}
+    listed_as: dict[str, str] = {}  # a template with its parameters unnamed → the listed template
     seen: set[str] = set()
     for operation in operations:
         if operation.operation_id in seen:
             raise ValueError(f"operationId {operation.operation_id} is used twice")
         seen.add(operation.operation_id)
-        paths.setdefault(operation.path, {})[operation.method.lower()] = operation.as_openapi()
+        path = listed_as.setdefault(_PATH_PARAMETER.sub("{}", operation.path), operation.path)
+        methods = paths.setdefault(path, {})
+        if operation.method.lower() in methods:
+            raise ValueError(f"{operation.method} {operation.path} and {path} are the same operation")
+        methods[operation.method.lower()] = operation.as_openapi(path)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": dialect.title, "version": opsgraph.__version__, "description": dialect.description},

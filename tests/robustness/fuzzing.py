@@ -48,10 +48,15 @@ class FuzzReport:
     problems: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     statuses: dict[int, int] = field(default_factory=dict)
+    # Which answers did what was asked (a dialect's own success), counted in `served`.
+    succeeded: Callable[[Response], bool] | None = None
+    served: int = 0
 
     def check(self, label: str, response: Response) -> None:
         self.requests += 1
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+        if self.succeeded is not None and self.succeeded(response):
+            self.served += 1
         body = response.text
         if response.status_code >= 500:
             self.problems.append(f"{label}: HTTP {response.status_code}: {body[:300]}")
@@ -62,7 +67,8 @@ class FuzzReport:
         statuses = ", ".join(f"{status}×{count}" for status, count in sorted(self.statuses.items()))
         return (
             f"{name}: {self.operations} operations, {self.requests} requests in "
-            f"{time.monotonic() - self.started:.1f} s (statuses {statuses}); {len(self.problems)} problems"
+            f"{time.monotonic() - self.started:.1f} s (statuses {statuses}, {self.served} served); "
+            f"{len(self.problems)} problems"
         )
 
 

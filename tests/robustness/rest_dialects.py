@@ -1,5 +1,5 @@
 """The REST dialects as the fuzz sees them: where each serves its OpenAPI document, how a request
-carries valid credentials, and which operations only read.
+carries valid credentials, and what its success looks like.
 
 Valid credentials replace whatever credentials schemathesis generated from the document's security
 schemes (random `Authorization`, `appkey`, cookies…): those would otherwise win over ours (Huawei's
@@ -21,8 +21,6 @@ from schemathesis.core.transport import Response
 from tests.robustness.fuzzing import REQUEST_TIMEOUT
 from tests.support.server import APP_CODE, APP_SECRET, Server
 
-BK_READS = ("search_", "get_", "list_", "find_", "query_", "check_", "is_", "fetch_")
-
 
 @dataclass(frozen=True)
 class Dialect:
@@ -31,7 +29,7 @@ class Dialect:
     credential_headers: frozenset[str]  # lower-case names of the headers that carry credentials
     credential_cookies: frozenset[str]
     authenticated: Callable[[str], dict[str, str]]  # a login token → the headers to send
-    is_read: Callable[[Any], bool]  # a schemathesis APIOperation
+    succeeded: Callable[[Response], bool]  # the dialect's success (its refusals may be HTTP 200)
 
     def schema(self, server: Server) -> schemathesis.schemas.BaseSchema:
         document = httpx.get(f"{server.url}{self.document}", timeout=30).json()
@@ -61,6 +59,14 @@ def _bk_headers(token: str) -> dict[str, str]:
     return {"X-Bkapi-Authorization": json.dumps(auth)}
 
 
+def _json_field(response: Response, name: str) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get(name) if isinstance(body, dict) else None
+
+
 DIALECTS = {
     "bk": Dialect(
         name="bk",
@@ -68,7 +74,7 @@ DIALECTS = {
         credential_headers=frozenset({"x-bkapi-authorization"}),
         credential_cookies=frozenset(),
         authenticated=_bk_headers,
-        is_read=lambda operation: operation.path.rstrip("/").rsplit("/", 1)[-1].startswith(BK_READS),
+        succeeded=lambda response: _json_field(response, "result") is True,
     ),
     "openc3": Dialect(
         name="openc3",
@@ -76,8 +82,7 @@ DIALECTS = {
         credential_headers=frozenset({"authorization", "appname", "appkey"}),
         credential_cookies=frozenset({"bk_token"}),
         authenticated=lambda token: {"Authorization": f"Bearer {token}"},
-        # GET /connectorx/ssologout revokes the token it is called with: a write.
-        is_read=lambda operation: operation.method.upper() == "GET" and not operation.path.endswith("/ssologout"),
+        succeeded=lambda response: _json_field(response, "stat") is True,
     ),
     "huawei": Dialect(
         name="huawei",
@@ -85,6 +90,6 @@ DIALECTS = {
         credential_headers=frozenset({"authorization", "x-auth-token"}),
         credential_cookies=frozenset(),
         authenticated=lambda token: {"X-Auth-Token": token},
-        is_read=lambda operation: operation.method.upper() == "GET",
+        succeeded=lambda response: 200 <= response.status_code < 300,
     ),
 }

@@ -12,6 +12,7 @@ responses (status, content type, headers, body schema): OpenC3 refuses with HTTP
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -23,9 +24,11 @@ from tests.support.server import Server
 
 RecordProperty = Callable[[str, object], None]
 
-BUDGET_SECONDS = 120.0
+BUDGET_SECONDS = 300.0  # a guard: each run takes well under it (see the session's summary)
 # Operations per dialect the documents must hold at least (a smaller document lost its routes).
 AT_LEAST = {"bk": 150, "openc3": 150, "huawei": 3}
+# Cases per operation and mode with credentials: one for the big tables (time), more for Huawei's three.
+EXAMPLES = {"bk": 1, "openc3": 1, "huawei": 10}
 
 
 @pytest.mark.parametrize("dialect", list(DIALECTS))
@@ -52,11 +55,11 @@ def test_every_operation_with_credentials_on_a_throwaway_server(
 ) -> None:
     spec = DIALECTS[dialect]
     login = Login(throwaway)
-    report = FuzzReport()
+    report = FuzzReport(succeeded=spec.succeeded)
     fuzz_operations(
         spec.schema(throwaway).get_all_operations(),
         spec.sender(throwaway, lambda: login.token),
-        examples=2,
+        examples=EXAMPLES[dialect],
         budget_seconds=BUDGET_SECONDS,
         report=report,
         conformance=True,
@@ -66,11 +69,8 @@ def test_every_operation_with_credentials_on_a_throwaway_server(
     record_fuzz(report, f"{dialect} every operation with credentials (token renewed {login.renewed}×)", record_property)
     assert report.operations >= AT_LEAST[dialect], report.summary(dialect)
     assert report.problems == []
-    assert _served(report) > 0, f"no request was served: {report.summary(dialect)}"
-
-
-def _served(report: FuzzReport) -> int:
-    return sum(count for status, count in report.statuses.items() if 200 <= status < 300)
+    # The credentials work: some generated requests were served, not all refused.
+    assert report.served > 0, report.summary(dialect)
 
 
 def test_each_document_lists_every_row_of_its_route_table(server: Server) -> None:
@@ -88,5 +88,11 @@ def test_each_document_lists_every_row_of_its_route_table(server: Server) -> Non
     for name, spec in DIALECTS.items():
         document = spec.schema(server).raw_schema
         served = {(path, method.upper()) for path, operations in document["paths"].items() for method in operations}
-        assert served == rows[name], name
+        # Templates differing only in parameter names are listed under one (OpenAPI allows one).
+        assert {(_unnamed(p), m) for p, m in served} == {(_unnamed(p), m) for p, m in rows[name]}, name
+        assert len(served) == len(rows[name]), name
         assert document["info"]["title"], name
+
+
+def _unnamed(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
