@@ -114,11 +114,14 @@ class PipelineEngine:
         runtime = self.runtimes.get(task_id)
         if runtime is None:
             return
+        async with runtime.lock:
+            runtime.closed = True  # operations waiting for the lock build a runtime anew
         jobs = list(runtime.active.values()) + ([runtime.driver] if runtime.driver is not None else [])
         for job in jobs:
             job.cancel()
         if jobs:
             await asyncio.wait(jobs, timeout=10)
+        await runtime.settle_commits()  # what was decided lands before another process reads it
         self.forget(runtime)
 
     def task_ended(self, task_id: int) -> None:

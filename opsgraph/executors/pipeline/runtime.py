@@ -165,6 +165,12 @@ class RunRuntime:
         future.add_done_callback(lambda done: self._pending.remove(done) if done in self._pending else None)
         return future
 
+    async def settle_commits(self) -> None:
+        """Wait for the commits already staged (when the run is stopped from outside)."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        await self.recorder.stop()
+
     def stage_end(self, steps: list[TaskStep], **root: Any) -> asyncio.Future[None]:
         """Stage the commit that ends the run (for now), then tell its callback URL once committed."""
         future = self.stage(steps, **root)
