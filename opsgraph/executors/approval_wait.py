@@ -11,6 +11,12 @@
 - A server stopping while the run waits leaves it WAITING (not cancelled): it resumes on start-up.
 - A retry of a job whose approval was refused opens a new ticket (the old one was acknowledged).
 - `everyone` in the step's config: each approver must approve (the first refusal decides).
+- `timeout` in the step's config (seconds, OpenC3's default 86400): the deadline is stored with the
+  ticket id (`deadline`, epoch seconds), so a restart keeps the first one. An approval still open at
+  its deadline is terminated and the step fails ("approval timed out after N s"), as upstream's
+  plugin_approval ends `fail` on timeout.
+- `verdict` in the step's config records why it failed, `refuse` or `timeout` (OpenC3 shows a
+  refused approval subtask as `refuse`), written before the step's status.
 
 Resolvers sit above executors, so the ticket actions are imported where they are used.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from tortoise.transactions import in_transaction
 
@@ -29,6 +36,8 @@ from opsgraph.models.tickets import Ticket
 
 log = logging.getLogger("opsgraph.approvals")
 ORIGIN = "JOB_STEP"
+RECHECK_SECONDS = 5.0  # a wake-up lost on the way (another process decided) delays the run this much, at most
+REFUSE, TIMEOUT = "refuse", "timeout"
 
 
 async def _wake_waiting_run(decision: object) -> None:
@@ -48,7 +57,8 @@ def register_job_approvals() -> None:
 
 
 async def _ticket_for(task: Task, step: TaskStep) -> int:
-    """The step's open ticket, or a new one (first run, or a retry after a decision)."""
+    """The step's open ticket, or a new one (first run, or a retry after a decision), stored with
+    its deadline."""
     from opsgraph.resolvers.tickets.approvals import open_approval_ticket
 
     known = step.config.get("ticket_id")
@@ -68,7 +78,9 @@ async def _ticket_for(task: Task, step: TaskStep) -> int:
             comment=str(step.config.get("message") or ""),
             everyone=bool(step.config.get("everyone")),
         )
-        step.config = {**step.config, "ticket_id": ticket_id}
+        timeout = int(step.config.get("timeout") or 0)
+        deadline = {"deadline": time.time() + timeout} if timeout > 0 else {}
+        step.config = {**{k: v for k, v in step.config.items() if k != "verdict"}, "ticket_id": ticket_id, **deadline}
         await TaskStep.filter(id=step.id).update(config=step.config)
     return ticket_id
 
@@ -79,15 +91,31 @@ async def wait_for_approval(
     from opsgraph.resolvers.tickets.approvals import acknowledge_decision, close_approval_ticket
     from opsgraph.resolvers.tickets.decisions import decision_of
 
+    if step.status == TaskStatus.WAITING and step.config.get("verdict") == TIMEOUT:
+        # Resumed after a crash between the timeout's verdict and the step's outcome: its ticket is
+        # closed already, and must not be replaced by a new one.
+        await recorder.task_status(TaskStatus.RUNNING)
+        return await _failed(step, recorder, TIMEOUT, _timed_out(step))
     ticket_id = await _ticket_for(task, step)
     await recorder.step_status(step, TaskStatus.WAITING)
     await recorder.task_status(TaskStatus.WAITING)
+    deadline = step.config.get("deadline")
     while True:
         ticket = await Ticket.get(id=ticket_id)
         if ticket.decided_at is not None:
             break
+        left = float(deadline) - time.time() if deadline is not None else RECHECK_SECONDS
+        if left <= 0:
+            reason = _timed_out(step)
+            await _store_verdict(step, TIMEOUT)  # first: a crash after the close resumes as timed out
+            await close_approval_ticket(ticket_id, reason)
+            ticket = await Ticket.get(id=ticket_id)
+            if ticket.end_reason != reason:
+                break  # decided just before the deadline: that decision stands
+            await recorder.task_status(TaskStatus.RUNNING)
+            return await _failed(step, recorder, TIMEOUT, reason)
         waiters = [asyncio.ensure_future(cancel.wait()), asyncio.ensure_future(confirm.wait())]
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=min(left, RECHECK_SECONDS), return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
         if cancel.is_set():
@@ -101,10 +129,31 @@ async def wait_for_approval(
         confirm.clear()
     decision = decision_of(ticket)
     await recorder.task_status(TaskStatus.RUNNING)
-    outcome = TaskStatus.SUCCESS if decision.approved else TaskStatus.FAILED
-    await recorder.step_status(step, outcome)
+    if not decision.approved:
+        outcome = await _failed(step, recorder, REFUSE, decision.reason)
+    else:
+        await _store_verdict(step, None)
+        await recorder.step_status(step, TaskStatus.SUCCESS)
+        outcome = TaskStatus.SUCCESS, ""
     await acknowledge_decision(ticket_id)  # after the step's outcome is stored: a crash between replays it
-    return outcome, decision.reason
+    return outcome
+
+
+def _timed_out(step: TaskStep) -> str:
+    return f"approval timed out after {int(step.config.get('timeout') or 0)} s"
+
+
+async def _store_verdict(step: TaskStep, verdict: str | None) -> None:
+    config = {k: v for k, v in step.config.items() if k != "verdict"}
+    step.config = {**config, "verdict": verdict} if verdict else config
+    await TaskStep.filter(id=step.id).update(config=step.config)
+
+
+async def _failed(step: TaskStep, recorder: TaskRecorder, verdict: str, reason: str) -> tuple[TaskStatus, str]:
+    """The step fails, its verdict stored first (what OpenC3 shows the subtask as)."""
+    await _store_verdict(step, verdict)
+    await recorder.step_status(step, TaskStatus.FAILED)
+    return TaskStatus.FAILED, reason
 
 
 async def close_open_tickets(task_id: int, reason: str) -> None:

@@ -170,6 +170,16 @@ class TaskRunner:
                     await self._cancel_remaining(task, recorder)
                     return TaskStatus.CANCELLED, "cancelled"
                 if outcome not in {TaskStatus.SUCCESS, TaskStatus.SKIPPED}:
+                    # A failed host step with `pause` holds first too (OpenC3's plugin_cmd / plugin_scp);
+                    # a refused or timed-out approval does not (its plugin pauses on success only).
+                    if (
+                        outcome == TaskStatus.FAILED
+                        and step.kind != StepKind.APPROVAL
+                        and step_holds.pauses(step)
+                        and await self._hold(task, step, recorder, cancel, confirm) == Held.CANCELLED
+                    ):
+                        await self._cancel_remaining(task, recorder)
+                        return TaskStatus.CANCELLED, "cancelled"
                     detail = f": {reason}" if reason else ""
                     return TaskStatus.FAILED, f"step {step.position + 1} ({step.name or step.kind}) failed{detail}"
             # Also on resuming: a step that ended paused holds again.

@@ -9,16 +9,20 @@ OpenC3 job; ad-hoc `plugin_*` tasks have neither, as upstream):
   run carries on, `fail` ends the task failed. Upstream waits with no time limit, so do we: the
   wait ends with a decision or a kill. `stop_reason` instead fails at once with that reason
   (upstream's `_exit_` variable: "stop by sys._exit_").
-- `pause` (non-empty text): once the step has ended well (success, or ignored), the task goes
-  WAITING until `pause_released` is set (`next`). A `next` sent while the step still runs releases
-  it in advance, as upstream clears the pause flag whenever it is set.
+- `pause` (non-empty text): once the step has ended, the task goes WAITING until
+  `pause_released` is set (`next`). A cmd / scp step holds whatever its end (a failed one too, after
+  its decision `fail` or its `_exit_` stop: the task ends failed after `next`), an approval only when
+  approved, as upstream's plugin_cmd / plugin_scp / plugin_approval call code/pause. A `next` sent
+  while the step still runs releases it in advance, as upstream clears the pause flag whenever it is set.
 
 Decisions and releases are stored first and then wake the run through the queue's `confirm`; the
 run reads them from the database (and looks again every `RECHECK_SECONDS`, in case a wake-up was
 lost), so one made while no runner waited (a restart) is not lost:
 start-up queues WAITING tasks again and the run comes back here. Each hold tells the tree's
 subscribers the task waits (resolvers/service_tree/task_notice.py), imported where used since
-resolvers sit above executors.
+resolvers sit above executors: each wait once, so a step that fails again after `running` is
+announced again (`decision_round`, counted with the retry), as upstream sets the task's notify flag
+back each time it waits.
 """
 
 from __future__ import annotations
@@ -102,13 +106,15 @@ async def wait_for_decision(
     await recorder.drain()
     await recorder.task_status(TaskStatus.WAITING)
     if not step.config.get("decision"):
-        await _announce_waiting(task, step, "d")
+        round_ = int(step.config.get("decision_round") or 0)
+        await _announce_waiting(task, step, f"d{round_}" if round_ else "d")
     if not await _wait(task, step, cancel, confirm, "decision"):
         return Held.CANCELLED
     decision = str(step.config["decision"])
     remaining = {k: v for k, v in step.config.items() if k != "decision"}
     await recorder.task_status(TaskStatus.RUNNING)
     if decision == RETRY:
+        remaining["decision_round"] = int(step.config.get("decision_round") or 0) + 1
         # One transaction: a crash after it resumes a RUNNING step with PENDING hosts (it re-runs
         # them), never a FAILED step with its decision consumed.
         async with in_transaction():

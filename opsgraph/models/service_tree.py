@@ -3,7 +3,7 @@
 A job is a JobTemplate (its steps hold our normalised settings plus the OpenC3 step as given); a
 task is a Task; a node group is a DynamicGroup; a crontab is a Cron. The rows here add what OpenC3
 clients address them by (12-character uuids, tree ids) and what they carry that ours do not
-(variable descriptions, calltype, a crontab's mutex, a task's decisions after a failure).
+(variable descriptions, calltype, a crontab's mutex).
 Tree ids name businesses, sets or modules (resolvers/service_tree/ids.py); `business` is kept
 beside them so deleting a business takes its rows along.
 """
@@ -42,8 +42,8 @@ class TreeJob(Model):
 
 
 class TreeTask(Model):
-    """One OpenC3 task (a run): `uuid` is what clients poll, `decisions` records what an operator
-    decided about failed steps (step position → fail | ignore), as OpenC3's subtask controls.
+    """One OpenC3 task (a run): `uuid` is what clients poll. What an operator decided about a
+    failed step lives in that step's config (executors/step_holds.py).
 
     The row is written before its Task (the uuid is reserved first, so two starts with one client
     uuid cannot both run); `task` stays null only if the start failed after the reservation."""
@@ -67,7 +67,6 @@ class TreeTask(Model):
     variable: dict[str, Any] = fields.JSONField(default=dict)
     extid = fields.CharField(max_length=64, default="")
     reason = fields.CharField(max_length=512, default="")
-    decisions: dict[str, Any] = fields.JSONField(default=dict)
     harvested = fields.BooleanField(default=False)  # its `NAME:[value]` output went into node variables
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 

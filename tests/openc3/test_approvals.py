@@ -107,6 +107,41 @@ def test_a_refusal_ends_the_task_as_refused(
     )
     assert wait_task(c3, tree, run)["status"] == "refuse"
     assert approver.ok("GET", f"/api/job/approval/{uuid}")["remarks"] == "not today"
+    # The subtask reads `refuse` too, as upstream's plugin_approval ends it.
+    assert [s["status"] for s in c3.ok("GET", f"/api/job/subtask/{tree}/{run}")] == ["refuse"]
+
+
+def test_an_unanswered_approval_times_out(
+    server: Server, gql: GraphQLClient, c3: C3Client, estate: JobEstate, unique: str
+) -> None:
+    """Upstream's plugin_approval fails the step after its `timeout` (default 86400 s): the task
+    ends `fail`, the next step never runs, and the approval can no longer be decided."""
+    name = f"late{unique}"
+    approver = user_with_role(server, gql, name, estate.business, "viewer")
+    tree = estate.biz
+    steps = [{**approval_step(name), "timeout": 2}, cmd_step("after", estate.ips[0], "echo too-late")]
+    job = c3.envelope("POST", f"/api/job/jobs/{tree}", json={"name": "expiring", "data": steps})["uuid"]
+    assert c3.ok("GET", f"/api/job/jobs/{tree}/{job}")["data"][0]["timeout"] == 2
+    started = time.monotonic()
+    run = c3.envelope("POST", f"/api/job/task/{tree}/job", json={"jobuuid": job})["uuid"]
+    wait_status(c3, tree, run, "waiting")
+    uuid = _approval_uuid(approver, run)
+    task = wait_task(c3, tree, run, timeout=30)
+    assert time.monotonic() - started >= 2
+    assert task["status"] == "fail", task
+    assert "approval timed out after 2 s" in task["reason"], task
+    assert [s["status"] for s in c3.ok("GET", f"/api/job/subtask/{tree}/{run}")] == ["fail", "init"]
+    row = approver.ok("GET", f"/api/job/approval/{uuid}")
+    assert (row["opinion"], row["status"]) == ("unconfirmed", "done"), row
+    assert "already been decided" in approver.refused(
+        "POST", "/api/job/approval", json={"uuid": uuid, "opinion": "agree"}
+    )
+    # An approval with no timeout given waits upstream's default day: still open a moment later.
+    patient = c3.ok("POST", f"/api/job/task/{tree}/plugin_approval", json={**approval_step(name), "name": "slow"})
+    wait_status(c3, tree, patient["uuid"], "waiting")
+    time.sleep(3)
+    assert c3.ok("GET", f"/api/job/task/{tree}/{patient['uuid']}")["status"] == "waiting"
+    assert c3.ok("DELETE", f"/api/job/slave/any/killtask/{patient['uuid']}") == 1
 
 
 def _approval_uuid(approver: C3Client, run: str) -> str:

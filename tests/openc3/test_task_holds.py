@@ -154,6 +154,37 @@ def test_a_paused_step_holds_the_task_until_next(
     assert "no update anything" in c3.refused("PUT", f"/api/job/subtask/{tree}", json=control(run, first, "next"))
 
 
+def test_a_failed_step_with_pause_holds_before_the_task_fails(c3: C3Client, estate: JobEstate) -> None:
+    """Upstream's plugin_cmd runs code/pause whatever the step's end: after the decision `fail`
+    (or an `_exit_` stop) the task waits for `next`, then ends failed; the next step never runs."""
+    tree = estate.biz
+    steps = [
+        {**cmd_step("breaks", estate.ips[0], "exit 3"), "pause": "look first"},
+        cmd_step("after", estate.ips[0], "echo after"),
+    ]
+    run = start(c3, tree, "failpause", steps)
+    broken = wait_subtask(c3, tree, run, 0, "decision")
+    assert c3.ok("POST", f"/api/job/subtask/{tree}", json=control(run, broken, "fail")) == 1
+    held = wait_subtask(c3, tree, run, 0, "fail")
+    assert held["pause"] == "look first", held
+    time.sleep(1.5)  # held, not ended
+    task = c3.ok("GET", f"/api/job/task/{tree}/{run}")
+    assert (task["status"], task["finishtime"]) == ("waiting", None), task
+    assert c3.ok("PUT", f"/api/job/subtask/{tree}", json=control(run, held, "next")) == 1
+    task = wait_task(c3, tree, run)
+    assert (task["status"], task["reason"]) == ("fail", "stop by admin"), task
+    assert [(s["status"], s["pause"]) for s in subtasks(c3, tree, run)] == [("fail", ""), ("init", "")]
+
+    stopped = start(c3, tree, "exitpause", steps, variable={"_exit_": "cmd"})
+    held = wait_subtask(c3, tree, stopped, 0, "fail")
+    assert wait_status(c3, tree, stopped, "waiting")["reason"] == "", "held before it ends"
+    assert held["pause"] == "look first", held
+    assert c3.ok("PUT", f"/api/job/subtask/{tree}", json=control(stopped, held, "next")) == 1
+    task = wait_task(c3, tree, stopped)
+    assert task["status"] == "fail", task
+    assert "stop by sys._exit_" in task["reason"], task
+
+
 def test_a_kill_ends_a_task_waiting_for_a_decision(c3: C3Client, estate: JobEstate) -> None:
     tree = estate.biz
     run = start(c3, tree, "killed", [cmd_step("breaks", estate.ips[0], "exit 3")])

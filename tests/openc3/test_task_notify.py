@@ -112,3 +112,44 @@ def test_subscribers_hear_of_success_waiting_and_failure(
     assert wait_task(c3, tree, quiet)["status"] == "success"
     mail_channel.assert_empty(wait=2)
     assert webhooks.calls.empty(), webhooks.calls.get_nowait()
+
+
+def test_each_wait_is_announced_and_a_refusal_is_not(
+    server: Server,
+    gql: GraphQLClient,
+    c3: C3Client,
+    estate: JobEstate,
+    mail_channel: SmtpSink,
+    environment: None,
+    unique: str,
+) -> None:
+    """Upstream sets a task's notify flag back each time it waits, so a step that fails again after
+    `running` is announced again; its poller announces success, fail and waiting only, so a refused
+    task is not announced (isPageFail* on)."""
+    tree = estate.biz
+    outsider = f"out{unique}@example.com"
+    assert c3.ok("POST", f"/api/job/notify/{tree}", json={"user": outsider}) == 1
+    counter = f"/tmp/c3twice{unique}"
+    twice = f"n=$(cat {counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {counter}; [ $n -ge 3 ]"
+    run = run_job(c3, tree, "twice", [cmd_step("flaky", estate.ips[0], twice)])
+    subjects = []
+    for _ in range(2):
+        step = wait_subtask(c3, tree, run, 0, "decision")
+        subjects.append(str(mails_to(mail_channel, {outsider})[outsider].message["Subject"]))
+        assert c3.ok("PUT", f"/api/job/subtask/{tree}", json=control(run, step, "running")) == 1
+    assert wait_task(c3, tree, run)["status"] == "success"
+    subjects.append(str(mails_to(mail_channel, {outsider})[outsider].message["Subject"]))
+    assert subjects == [f"T {tree} twice waiting", f"T {tree} twice waiting", f"T {tree} twice success"]
+
+    approver = f"nomail{unique}"
+    deciding = user_with_role(server, gql, approver, estate.business, "viewer")  # no address: no mail to it either
+    refused = c3.ok(
+        "POST",
+        f"/api/job/task/{tree}/plugin_approval",
+        json={"name": "gate", "cont": "go?", "approver": approver},
+    )["uuid"]
+    wait_status(c3, tree, refused, "waiting")
+    link = next(row["uuid"] for row in deciding.ok("GET", "/api/job/approval") if row["taskuuid"] == refused)
+    assert deciding.ok("POST", "/api/job/approval", json={"uuid": link, "opinion": "refuse"}) == 1
+    assert wait_task(c3, tree, refused)["status"] == "refuse"
+    mail_channel.assert_empty(wait=3)

@@ -28,7 +28,7 @@ from opsgraph.resolvers.jobs.accounts import resolve_account
 from opsgraph.resolvers.service_tree.access import CONTROL, WRITE, TreeNode, node_for, require_level
 from opsgraph.resolvers.service_tree.approval_notice import NOTICE_KIND
 from opsgraph.resolvers.service_tree.jobs import account_alias, job_by_name, new_uuid, script_language
-from opsgraph.resolvers.service_tree.steps import parse_step
+from opsgraph.resolvers.service_tree.steps import APPROVAL_TIMEOUT, parse_step
 from opsgraph.resolvers.service_tree.targets import step_hosts
 from opsgraph.resolvers.service_tree.variables import AUTHORIZATION, check_task_variables, substitute
 from opsgraph.resolvers.tasks.launch import StepPlan, TaskPlan, launch
@@ -149,7 +149,13 @@ def notice_plan(step: dict[str, Any]) -> StepPlan:
 
 def _approval_plan(context: RunContext, step: dict[str, Any], origin: dict[str, Any]) -> StepPlan:
     approvers = [a.strip() for a in context.sub(step["approver"]).split(",") if a.strip()]
-    config = {"message": step["cont"], "approvers": approvers, "everyone": step.get("everyone") == "on", **origin}
+    config = {
+        "message": step["cont"],
+        "approvers": approvers,
+        "everyone": step.get("everyone") == "on",
+        "timeout": int(step.get("timeout") or APPROVAL_TIMEOUT),  # executors/approval_wait.py ends it then
+        **origin,
+    }
     return StepPlan(StepKind.APPROVAL, step["name"], config)
 
 

@@ -41,7 +41,6 @@ TASK_COLUMNS = (
     "variable",
     "extid",
     "reason",
-    "decisions",
     "created_at",
     "task_id",
 )
@@ -138,7 +137,9 @@ async def task_by_uuid(principal: Principal, uuid: str) -> dict[str, Any] | None
 
 def subtask_status(step: dict[str, Any], task: dict[str, Any]) -> str:
     """A step as an OpenC3 subtask status. A failed step of a job waits in `decision` while its
-    task waits (executors/step_holds.py); a decision taken but not yet acted on reads as itself."""
+    task waits (executors/step_holds.py); a decision taken but not yet acted on reads as itself.
+    A refused approval reads `refuse`, one that timed out `fail`, as upstream's plugin_approval
+    (the step's `verdict`, executors/approval_wait.py)."""
     status = TaskStatus(step["status"])
     config = step.get("config") or {}
     if status == TaskStatus.SKIPPED:
@@ -146,7 +147,7 @@ def subtask_status(step: dict[str, Any], task: dict[str, Any]) -> str:
     if status == TaskStatus.FAILED:
         if task.get("status") == TaskStatus.WAITING and config.get("on_failure") == "decide":
             return str(config.get("decision") or "decision")
-        return "fail"
+        return "refuse" if config.get("verdict") == "refuse" else "fail"
     if status == TaskStatus.CANCELLED:
         return "fail"
     return {TaskStatus.PENDING: "init", TaskStatus.WAITING: "waiting", TaskStatus.SUCCESS: "success"}.get(
