@@ -81,13 +81,14 @@ def test_each_step_waits_for_every_shard_of_the_one_before(
     assert [len(layout) for layout in _layouts(cluster, task_pk(ref.id))] == [3, 3]
 
 
-def test_a_failed_host_fails_the_sharded_step_and_stops_the_job(
+def test_a_failed_host_fails_the_sharded_step_and_stops_the_job_until_retried(
     cluster: Cluster, sshd_pool: SshdPoolFactory, ssh_user: SshUser, unique: str
 ) -> None:
     gql = admin(cluster.servers[0])
     hosts = estate(gql, f"fails-{unique}", sshd_pool(HOSTS), ssh_user)
     failing = hosts.ips[HOSTS - 7]  # in the last shard
-    step_one = f'set -- $SSH_CONNECTION; echo "one $3"; [ "$3" != "{failing}" ] || exit 3'
+    marker = f"/tmp/opsgraph-test-marker-{unique}"
+    step_one = f'set -- $SSH_CONNECTION; echo "one $3"; [ "$3" != "{failing}" ] || [ -f {marker} ] || exit 3'
     ref = _run_job(gql, hosts, f"fails-{unique}", [step_one, "echo two"])
     task = wait_for_task(gql, ref, timeout=240)
     assert task["status"] == "FAILED", summary(task)
@@ -101,6 +102,20 @@ def test_a_failed_host_fails_the_sharded_step_and_stops_the_job(
     assert {r["status"] for ip, r in first.items() if ip != failing} == {"SUCCESS"}
     assert [s["status"] for s in task["steps"]] == ["FAILED", "PENDING"]
     assert {(r["status"], r["log"]) for r in host_results(task, 1).values()} == {("PENDING", "")}  # never ran
+
+    # A retry runs the failed host again (in its shard, on whichever worker) and then step 2 everywhere.
+    remote_logs(gql, hosts, f"touch {marker}", hosts.host_ids[:1])
+    try:
+        retried = task_mutation(gql, "retryFailedHosts", ref.id)
+        assert retried["errors"] == [], retried["errors"]
+        task = wait_for_task(gql, ref, timeout=240)
+    finally:
+        remote_logs(gql, hosts, f"rm -f {marker}", hosts.host_ids[:1])
+    assert task["status"] == "SUCCESS", summary(task)
+    after = host_results(task, 0)
+    assert {ip: r for ip, r in after.items() if ip != failing} == {ip: r for ip, r in first.items() if ip != failing}
+    assert (after[failing]["status"], after[failing]["log"]) == ("SUCCESS", f"one {failing}\n")
+    assert {(r["status"], r["log"]) for r in host_results(task, 1).values()} == {("SUCCESS", "two\n")}
 
 
 def test_a_cancel_from_the_other_server_reaches_every_shard(
