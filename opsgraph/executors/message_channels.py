@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -237,8 +238,24 @@ async def load_channel_configs(secret_key: str) -> dict[ChannelKind, ChannelConf
     }
 
 
+# Every send asks whether its channel can send; the answer is read at most once per
+# ACTIVITY_SECONDS and dropped at once when this process changes a channel (forget_channel_activity),
+# so only a change made through another server process takes up to that long to be seen here.
+ACTIVITY_SECONDS = 1.0
+_activity: tuple[float, dict[ChannelKind, bool]] | None = None
+
+
+def forget_channel_activity() -> None:
+    global _activity
+    _activity = None
+
+
 async def channel_activity() -> dict[ChannelKind, bool]:
     """Which channels can send now (configured and enabled), without decrypting any secret."""
+    global _activity
+    now = time.monotonic()
+    if _activity is not None and now - _activity[0] < ACTIVITY_SECONDS:
+        return dict(_activity[1])
     stored = {ChannelKind(row["kind"]): row for row in await MessageChannel.all().values("kind", "enabled", "settings")}
     activity: dict[ChannelKind, bool] = {}
     for kind in ChannelKind:
@@ -248,7 +265,8 @@ async def channel_activity() -> dict[ChannelKind, bool]:
         else:
             target = (row["settings"] or {}).get("host" if kind is ChannelKind.MAIL else "url")
             activity[kind] = bool(row["enabled"] and target)
-    return activity
+    _activity = (now, activity)
+    return dict(activity)
 
 
 def check_environment() -> None:

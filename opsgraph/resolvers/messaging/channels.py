@@ -15,6 +15,7 @@ from opsgraph.core.errors import ValidationFailed
 from opsgraph.executors.message_channels import (
     ChannelConfig,
     channel_box,
+    forget_channel_activity,
     load_channel_configs,
     parse_port,
     parse_retry,
@@ -172,5 +173,6 @@ async def configure_channel(
                 op_desc=f"configure the {kind} channel",
                 cur_data={**stored, "enabled": enabled, "has_secret": bool(sealed)},
             )
+    forget_channel_activity()
     configs = await load_channel_configs(secret_key)
     return _view(configs[kind])
