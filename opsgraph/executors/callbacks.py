@@ -15,8 +15,9 @@ retried after it failed) owes a new callback each time: its recorder sets `callb
 `X-OpsGraph-Delivery-Id` (task id + end time), so a receiver can drop a duplicate (at least once:
 a crash between the receiver's answer and our record sends it again).
 
-The body depends on who asked: a renderer is registered per protocol (the BlueKing `job` paths
-register "bk_job" for bk-job's callback_protocol); the default is OpsGraph's own shape.
+The body depends on who asked: one renderer per protocol, OpsGraph's own shape by default and the
+BlueKing ones of callback_bodies.py ("bk_job", "bk_sops") built in, so that any process ending a
+task (a server, an `opsgraph worker`) sends the body its caller asked for.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import httpx
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
+from opsgraph.executors.callback_bodies import BK_JOB, BK_SOPS, bk_job_body, bk_sops_body
 from opsgraph.models.identity import App
 from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskKind, TaskStep
 
@@ -59,7 +61,7 @@ def _default_body(task: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str
     }
 
 
-RENDERERS: dict[str, Renderer] = {"opsgraph": _default_body}
+RENDERERS: dict[str, Renderer] = {"opsgraph": _default_body, BK_JOB: bk_job_body, BK_SOPS: bk_sops_body}
 _pending: set[asyncio.Task[None]] = set()
 
 
@@ -106,8 +108,8 @@ async def redeliver_pending_callbacks(
     if kinds is not None:
         query = query.filter(kind__in=kinds)
     rows = await query.exclude(callback_url="").order_by("id").limit(500).values("id", "params")
-    # A body in a dialect this process has no renderer for (a worker does not load compat_rest)
-    # is left to a process that has it, rather than sent in the wrong shape.
+    # A protocol with no renderer here (a newer server's, during a rolling upgrade) is left to a
+    # process that has it, rather than sent in the wrong shape.
     ids = [int(row["id"]) for row in rows if _protocol(row["params"]) in RENDERERS]
     if leases.leases_enabled():
         held = await leases.live_holders(f"callback:{task_id}" for task_id in ids)
@@ -157,7 +159,10 @@ async def _deliver_callback(
         for s in await TaskStep.filter(task_id=task_id).order_by("position")
     ]
     facts = {"id": task.id, "kind": str(task.kind), "status": str(task.status), "error": task.error}
-    renderer = RENDERERS.get(_protocol(task.params), _default_body)
+    renderer = RENDERERS.get(_protocol(task.params))
+    if renderer is None:  # not our dialect (see redeliver_pending_callbacks): another process sends it
+        log.warning("callback for task %s: no renderer for %r here", task_id, _protocol(task.params))
+        return
     body = json.dumps(renderer(facts, steps), separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", DELIVERY_ID_HEADER: delivery_id(task.id, task.finished_at)}
     app = await App.get_or_none(code=task.app_code) if task.app_code else None

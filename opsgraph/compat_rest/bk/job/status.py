@@ -12,18 +12,10 @@ terminated, 104 non-zero exit, 202 file transfer failed, 203 source missing, 311
 
 from __future__ import annotations
 
-JOB_STATUS = {
-    "PENDING": 1,
-    "RUNNING": 2,
-    "SUCCESS": 3,
-    "FAILED": 4,
-    "SKIPPED": 5,
-    "WAITING": 7,
-    "ABNORMAL": 9,
-    "CANCELLING": 10,
-    # bk-job reports a job stopped by its operator as "force-terminate succeeded".
-    "CANCELLED": 11,
-}
+from opsgraph.executors.callback_bodies import BK_JOB_STATUS, bk_job_status
+
+# The job/step codes are also those of the callback body, sent by processes without this layer.
+JOB_STATUS = BK_JOB_STATUS
 
 _HOST_RUNNING = {"PENDING": 5, "RUNNING": 7, "SUCCESS": 9, "CANCELLED": 403, "SKIPPED": 9}
 _HOST_FAILURE = {
@@ -44,8 +36,7 @@ _HOST_FAILURE = {
 }
 
 
-def job_status(status: str) -> int:
-    return JOB_STATUS.get(status, 9)
+job_status = bk_job_status
 
 
 def host_status(status: str, failure: str | None, step_kind: str = "script") -> int:

@@ -38,7 +38,7 @@ from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import ValidationFailed
 from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
-from opsgraph.executors.callbacks import register_renderer
+from opsgraph.executors.callback_bodies import BK_SOPS
 from opsgraph.executors.pipeline.context import task_url
 from opsgraph.executors.pipeline.operations import NODE_ACTIONS, TASK_ACTIONS, InvalidOperation
 
@@ -75,7 +75,7 @@ async def create_task(params: Params, principal: Principal, settings: Settings) 
         "excludeTaskNodesId": string_list(params, "exclude_task_nodes_id"),
         "flowType": params.get_str("flow_type", "common", required=False),
         "callbackUrl": callback or None,
-        "callbackProtocol": "bk_sops" if callback else None,
+        "callbackProtocol": BK_SOPS if callback else None,
         "templateSource": source,
     }
     payload = await mutate(
@@ -214,12 +214,3 @@ def _condition(key: str, value: Any) -> Any:
     if key == "template_id":
         return inner.get_int(key)
     return inner.get_str(key)
-
-
-def _callback_body(task: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """bk-sops' task callback (callback_version v2, JSON): the task and how it ended."""
-    state = {"SUCCESS": "FINISHED", "CANCELLED": "REVOKED"}.get(str(task["status"]), str(task["status"]))
-    return {"task_id": task["id"], "task_status": state, "task_success": task["status"] == "SUCCESS"}
-
-
-register_renderer("bk_sops", _callback_body)
