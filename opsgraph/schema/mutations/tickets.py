@@ -14,7 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from opsgraph.resolvers.tickets import catalogs, operations, services
+from opsgraph.resolvers.tickets import catalogs, operations, services, ticket_operations
 from opsgraph.resolvers.tickets import tickets as ticket_actions
 from opsgraph.resolvers.tickets.workflows import APPROVE_REMARK, APPROVE_RESULT
 from opsgraph.schema.errors import UserError, returns_user_errors
@@ -326,7 +326,7 @@ class TicketMutations:
     @strawberry.mutation(description="Suspend, resume (UNSUSPEND), withdraw or terminate a ticket.")
     @returns_user_errors(TicketPayload)
     async def operate_ticket(self, info: Info, input: OperateTicketInput) -> TicketPayload:
-        ticket = await operations.operate_ticket(
+        ticket = await ticket_operations.operate_ticket(
             info.context.caller,
             ticket_id=pk(input.ticket_id, "Ticket"),
             sn=None,

@@ -15,7 +15,8 @@ from opsgraph.core.ids import encode_global_id
 from opsgraph.models.tickets import ACTIVE_NODE_STATUSES, NodeStatus, StateType, TicketStatus
 from opsgraph.resolvers.tickets.fields import display_value
 from opsgraph.resolvers.tickets.loaders import TicketLoaders
-from opsgraph.resolvers.tickets.operations import node_operations, ticket_operations
+from opsgraph.resolvers.tickets.operations import node_operations
+from opsgraph.resolvers.tickets.ticket_operations import ticket_operations
 from opsgraph.resolvers.tickets.workflows import state_fields
 from opsgraph.schema.connection import Connection, connection_from_rows
 from opsgraph.schema.types.node import Node
