@@ -62,9 +62,8 @@ class MetricRollup(Model):
 
 
 class MonitorState(Model):
-    """Named coordination rows: leases (which server runs detection now) and watermarks (how far the
-    roll-up or the failed-task scan got). A lease is taken by a conditional UPDATE on `expires_at`,
-    so with several servers on one database exactly one holds it at a time."""
+    """Named watermarks: how far the roll-up or the failed-task scan got. `holder` and `expires_at`
+    are no longer written (the monitoring duties take the shared leases of `executors/leases.py`)."""
 
     name = fields.CharField(max_length=64, primary_key=True)
     holder = fields.CharField(max_length=128, default="")

@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 
 from opsgraph.core.settings import Settings
-from opsgraph.executors.monitoring.lease import hold_lease
+from opsgraph.executors.leases import acquire
 from opsgraph.executors.monitoring.maintenance import apply_retention, roll_up
 from opsgraph.executors.monitoring.probes import probe
 from opsgraph.models.monitoring_checks import UptimeNode, UptimeTask
@@ -81,7 +81,7 @@ async def _every(seconds: float, lease: str | None, duty: str, work: object) -> 
     while True:
         started = time.monotonic()
         try:
-            if lease is None or await hold_lease(lease, max(config.lease_seconds, seconds * 2)):
+            if lease is None or await acquire(f"monitoring:{lease}", max(config.lease_seconds, seconds * 2)):
                 await work()  # type: ignore[operator]
         except asyncio.CancelledError:
             raise
