@@ -5,7 +5,9 @@ never separated; this loop POSTs due rows, signed like job callbacks (executors.
 HMAC-SHA256 of timestamp + body with the creating app's secret), and retries with exponential
 backoff up to `callback_attempts` times. Claiming a row pushes its next attempt past the request
 timeout first, so a process that dies mid-delivery leaves the row to be tried again after a
-restart (at least once), and two processes never post the same attempt.
+restart (at least once), and two processes never post the same attempt. Every attempt of a row
+carries the same `X-OpsGraph-Delivery-Id` (as task callbacks do), so a receiver can drop the
+duplicate that at-least-once delivery allows.
 
 Success is what bk-itsm's receiver contract says: HTTP 2xx, and no JSON `code` other than 0.
 """
@@ -23,7 +25,7 @@ import httpx
 
 from opsgraph.core.crypto import SecretBox
 from opsgraph.core.settings import Settings
-from opsgraph.executors.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from opsgraph.executors.callbacks import DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from opsgraph.models.identity import App
 from opsgraph.models.tickets import CallbackStatus, TicketCallback
 
@@ -37,6 +39,11 @@ def wake_deliveries() -> None:
     """Deliver now rather than at the next poll (called after a ticket ends)."""
     if _wake is not None:
         _wake.set()
+
+
+def delivery_id(row: TicketCallback) -> str:
+    """One per outbox row (one per ending of the ticket), the same for all its attempts."""
+    return f"ticket-{row.ticket_id}-{row.id}"
 
 
 def backoff(attempt: int) -> float:
@@ -87,7 +94,11 @@ async def _attempt(row: TicketCallback, settings: Settings) -> bool:
 async def _post(row: TicketCallback, settings: Settings) -> str:
     """ "" when delivered, else why not."""
     body = json.dumps(row.body, separators=(",", ":"), ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(int(datetime.now(tz=UTC).timestamp()))}
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: str(int(datetime.now(tz=UTC).timestamp())),
+        DELIVERY_ID_HEADER: delivery_id(row),
+    }
     app = await App.get_or_none(code=row.app_code) if row.app_code else None
     if app is not None and app.secret_encrypted:
         secret = SecretBox(settings.secret_key).decrypt(app.secret_encrypted)

@@ -139,10 +139,13 @@ def test_ticket_lifecycle_with_the_published_client(
     refused(as_bob.itsm.operate_node(data={**approval, "operator": bob, "action_type": "APPROVE"}), OPERATE)
     assert ok(as_bob.itsm.operate_node(data={**approval, "operator": bob})) == []
 
-    # The outbox retries the callback the receiver refused, signed with the creating app's secret.
-    _, first_raw = hook.calls.get(timeout=30)
+    # The outbox retries the callback the receiver refused, signed with the creating app's secret,
+    # each attempt with the same delivery id for the receiver to drop a duplicate.
+    first_headers, first_raw = hook.calls.get(timeout=30)
     headers, raw = hook.calls.get(timeout=30)
     assert first_raw == raw
+    assert headers["x-opsgraph-delivery-id"] == first_headers["x-opsgraph-delivery-id"]  # one ending, one id
+    assert headers["x-opsgraph-delivery-id"].startswith(f"ticket-{created['id']}-")
     expected = hmac.new(APP_SECRET.encode(), headers["x-opsgraph-timestamp"].encode() + b"." + raw, hashlib.sha256)
     assert headers["x-opsgraph-signature"] == f"sha256={expected.hexdigest()}"
     callback = json.loads(raw)
