@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from tests.robustness.fuzzing import BOTH_MODES, FuzzReport, fuzz_operations, record_fuzz
@@ -96,3 +97,25 @@ def test_each_document_lists_every_row_of_its_route_table(server: Server) -> Non
 
 def _unnamed(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/job/task/1/a%0Ab", 200),  # a row's path part: the route, refusing (no login)
+        ("GET", "/api/job/no%0Asuch", 404),
+        ("POST", "/v5/p%0Aq/common/task", 401),
+        ("GET", "/v9/a%0Ab", 404),
+        ("POST", "/api/c/compapi/v2/cc/a%0Ab/", 404),
+        ("POST", "/api/c/compapi/a/b/c%0Ad/e", 404),
+    ],
+)
+def test_an_encoded_newline_in_a_path_is_answered_in_the_dialect(
+    server: Server, method: str, path: str, status: int
+) -> None:
+    """Found by the fuzz: Starlette's `path` convertor stops at a newline, so these paths fell
+    through to a plain-text 404 instead of the dialect's JSON answer."""
+    answer = httpx.request(method, f"{server.url}{path}", timeout=30)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json"), answer.text
+    assert answer.json()
