@@ -13,6 +13,7 @@ from opsgraph.core.errors import NotFound, OpsGraphError
 from opsgraph.models.pipelines import PeriodicTask, PipelineTemplate
 from opsgraph.resolvers.pipelines import counts
 from opsgraph.resolvers.pipelines.common import load_template
+from opsgraph.resolvers.pipelines.node_lookup import task_of_node
 from opsgraph.resolvers.pipelines.periodic import get_periodic_task
 from opsgraph.resolvers.pipelines.runs import get_run
 from opsgraph.resolvers.topology.business import get_business
@@ -108,6 +109,19 @@ class PipelineQuery:
         except NotFound:
             return None
         row = await info.context.loaders.pipelines.run_by_task.load(bk_task_id)
+        return PipelineRunType.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The pipeline run of a business that has this node (a run's node id, as bk-sops' get_task_status "
+        "takes it for task_id). Null when there is none or it is not visible to you."
+    )
+    async def pipeline_run_of_node(
+        self, info: Info, business_id: strawberry.ID, node_id: str
+    ) -> PipelineRunType | None:
+        task_id = await task_of_node(info.context.caller, pk(business_id, "Business"), node_id)
+        if task_id is None:
+            return None
+        row = await info.context.loaders.pipelines.run_by_task.load(task_id)
         return PipelineRunType.from_row(row) if row else None
 
     @strawberry.field(description="Null when missing or not visible to you.")

@@ -6,6 +6,9 @@ As upstream shows them:
 - derived states: a RUNNING pipeline (root or subprocess) with a FAILED child is FAILED, with a
   SUSPENDED child NODE_SUSPENDED; a pause node waiting for its callback is plain RUNNING;
 - the root's `id` is the run's pipeline id, not the task id; its `name` is the task's name;
+- `task_id` is documented as "a task or node id": a run node id answers that node's entry (a
+  subprocess with its started nodes nested, CREATED when not reached), found as bk-sops finds a
+  `subprocess_id` in the run's tree; the run is looked up by the node within the business named;
 - times are "YYYY-MM-DD HH:MM:SS +0000" (UTC) in the status tree and the node detail, and without the
   offset in get_task_detail, as in the documented examples;
 - get_task_node_detail's `outputs` are bk-sops' `_format_outputs`: with `component_code` (documented
@@ -18,15 +21,22 @@ As upstream shows them:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from opsgraph.compat_rest.bk.common import refuse_missing
 from opsgraph.compat_rest.bk.params import Params
-from opsgraph.compat_rest.bk.sops.common import elapsed, load_run, sops_route, sops_time
+from opsgraph.compat_rest.bk.sops.common import business_id, elapsed, load_run, sops_route, sops_time
+from opsgraph.compat_rest.execute import load_operation, run_operation
 from opsgraph.core.auth.principal import Principal
 from opsgraph.core.errors import NotFound, ValidationFailed
+from opsgraph.core.ids import encode_global_id
 from opsgraph.core.settings import Settings
 from opsgraph.executors.pipeline.context import task_url
 from opsgraph.executors.pipeline.plugins import PLUGINS, PRESET_OUTPUTS, load_plugins
+
+# The shape of a run's node ids (bk-sops' node_uniqid): such a task_id names a node of a task.
+NODE_ID = re.compile(r"n[0-9a-f]{31}")
 
 CREATED_STATUS: dict[str, Any] = {
     "start_time": None,
@@ -57,9 +67,13 @@ def _entry(node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@sops_route("get_task_status", summary="The status tree of a task (nodes that have started)")
+@sops_route("get_task_status", summary="The status tree of a task (nodes that have started), or of one of its nodes")
 async def get_task_status(params: Params, principal: Principal, settings: Settings) -> dict[str, Any]:
-    _, run = await load_run(params, principal, settings, "task_status.graphql", __name__)
+    node_id = _node_id(params)
+    if node_id is None:
+        _, run = await load_run(params, principal, settings, "task_status.graphql", __name__)
+    else:
+        run = await _run_of_node(params, node_id, principal, settings)
     if not run["isStarted"] or run["state"] == "CREATED":
         return dict(CREATED_STATUS)
     task = run["task"]
@@ -82,12 +96,45 @@ async def get_task_status(params: Params, principal: Principal, settings: Settin
         "elapsed_time": elapsed(task["startedAt"], task["finishedAt"] if finished else None),
         "children": {n["nodeId"]: entries[n["nodeId"]] for n in run["nodes"] if not n["parentId"]},
     }
-    subprocess = params.get_str("subprocess_id", required=False)
-    if subprocess:
-        root = entries.get(subprocess) or dict(CREATED_STATUS)  # a subprocess that has not run: CREATED
+    # bk-sops looks the subprocess (or any node) up in the run's tree: one that has not run is CREATED.
+    chosen = params.get_str("subprocess_id", required=False) or node_id
+    if chosen:
+        root = entries.get(chosen) or dict(CREATED_STATUS)
     if params.get_bool("with_ex_data", False, required=False) and root["state"] == "FAILED":
-        root["ex_data"] = {n["nodeId"]: n["exData"] for n in run["nodes"] if n["state"] == "FAILED"}
+        failed = {n["nodeId"]: n["exData"] for n in run["nodes"] if n["state"] == "FAILED"}
+        root["ex_data"] = {key: failed[key] for key in _subtree(root) if key in failed}
     return root
+
+
+def _node_id(params: Params) -> str | None:
+    """`task_id` is "a task or node id": a run node id ("n" + 31 hex digits) names a node, anything
+    else is read as the task's number (and refused as a bad parameter when it is not one)."""
+    raw = params.get("task_id")
+    if isinstance(raw, str) and NODE_ID.fullmatch(raw.strip()):
+        return raw.strip()
+    return None
+
+
+async def _run_of_node(params: Params, node_id: str, principal: Principal, settings: Settings) -> dict[str, Any]:
+    """The run that has the node, in the business the request names. A node of another business,
+    or of one the caller cannot see, is refused as a missing one (no role: bk's permission error)."""
+    biz = business_id(params)
+    variables = {"businessId": encode_global_id("Business", biz), "nodeId": node_id}
+    data = await run_operation(load_operation(__name__, "node_status.graphql"), variables, principal, settings)
+    run: dict[str, Any] | None = data["pipelineRunOfNode"]
+    if run is None or run["task"]["bkBizId"] != biz:
+        raise refuse_missing(
+            principal, biz, f"task or node[id={node_id}] of business[{biz}] does not exist", "TASK_NOT_FOUND"
+        )
+    return run
+
+
+def _subtree(entry: dict[str, Any]) -> list[str]:
+    """The ids of `entry` and of every node under it (failed leaves give bk-sops' ex_data)."""
+    ids = [str(entry.get("id", ""))]
+    for child in entry["children"].values():
+        ids += _subtree(child)
+    return ids
 
 
 @sops_route("get_task_detail", summary="A task's constants, outputs and tree")
