@@ -98,20 +98,6 @@ def _check_step_waits_for(node: TicketNode, action: str) -> None:
         )
 
 
-# A step waiting to be claimed or distributed takes that (or TERMINATE) before anything else.
-_FIRST = {NodeStatus.RECEIVING: "CLAIM", NodeStatus.DISTRIBUTING: "DISTRIBUTE"}
-
-
-def _check_step_waits_for(node: TicketNode, action: str) -> None:
-    first = _FIRST.get(node.status)
-    if first is not None and action not in {first, "TERMINATE"}:
-        raise Conflict(
-            f"step {node.state_id} ({node.name}) is {node.status}: {first} it before {action}",
-            field="action",
-            code=f"STEP_{node.status}",
-        )
-
-
 async def _reassign(
     actor: Principal,
     ticket: Ticket,
