@@ -185,10 +185,6 @@ class Loaders:
         self._windowed: dict[tuple[str, str, int, int | None], DataLoader] = {}
         self._hosts: dict[tuple[str, tuple[str, ...] | None], DataLoader] = {}
 
-    @property
-    def cmdb_instance(self) -> DataLoader:
-        return self.cmdb.instance
-
     def newest(self, model: type[Model], parent_column: str, limit: int, before_id: int | None) -> DataLoader:
         """One loader per (relationship, page size, cursor): siblings asking the same page share a batch."""
         key = (model.__name__, parent_column, limit, before_id)

@@ -93,7 +93,7 @@ def test_a_group_without_search_does_not_see_instances(
     server: Server, gql: GraphQLClient, unique: str, model: tuple[str, str]
 ) -> None:
     """The default group grants search on `obj` only: a viewer sees obj's instances, and none of
-    `hidden`'s, through lists, searches (GraphQL and REST) and links, exactly as if there were none;
+    `hidden`'s, through lists, searches (GraphQL and REST), links and node(id), as if there were none;
     a group granting `search` on `hidden` shows them."""
     obj, classification = model
     hidden = f"hid{unique}"
@@ -110,19 +110,20 @@ def test_a_group_without_search_does_not_see_instances(
     rest = Client(endpoint=server.url, bk_api_ver="v2")
     rest.update_bkapi_authorization(bk_app_code=APP_CODE, bk_app_secret=APP_SECRET, bk_username=name)
 
-    def seen() -> tuple[list[str], int, int, int]:
+    def seen() -> tuple[list[str], int, int, int, bool]:
         listed = [n["name"] for n in viewer.ok(INSTANCES, {"o": hidden})["instances"]["nodes"]]
         searched = viewer.ok(SEARCH, {"o": hidden})["searchInstances"]["count"]
         answer = rest.cc.search_inst(data={"bk_obj_id": hidden, "condition": {}, "page": {"start": 0, "limit": 10}})
         assert answer["result"] is True, answer
         links = len(viewer.ok(LINKS, {"a": association})["instanceAssociations"])
-        return listed, searched, answer["data"]["count"], links
+        by_id = viewer.ok("query($id: ID!) { node(id: $id) { id } }", {"id": secret["id"]})["node"] is not None
+        return listed, searched, answer["data"]["count"], links, by_id
 
     assert [n["name"] for n in viewer.ok(INSTANCES, {"o": obj})["instances"]["nodes"]] == ["shown"]
-    assert seen() == ([], 0, 0, 0)  # no refusal either: that would tell they exist
+    assert seen() == ([], 0, 0, 0, False)  # no refusal either: that would tell they exist
     assert len(gql.ok(LINKS, {"a": association})["instanceAssociations"]) == 1  # the superuser sees it
 
     group = gql.ok(CREATE_GROUP, {"name": f"seers{unique}", "members": [name]})["createUserGroup"]["group"]
     granted = {classification: {hidden: ["search"]}}
     assert gql.ok(SET_PRIVILEGES, {"g": group["groupId"], "m": granted})["setGroupPrivileges"]["errors"] == []
-    assert seen() == (["secret"], 1, 1, 1)
+    assert seen() == (["secret"], 1, 1, 1, True)

@@ -5,7 +5,9 @@ Each lookup answers None for a missing object and for one the caller may not see
 global id never tells a stranger that something exists. Catalogs and services are read by every
 signed-in caller (as the `serviceCatalogs` / `services` queries); common templates by everyone;
 a ticket by the people the ticket involves (resolvers.tickets.tickets.visible_tickets); runs,
-periodic tasks and tasks by a role on their business (and the checks their own queries make).
+periodic tasks and tasks by a role on their business (and the checks their own queries make); a
+CMDB instance by a role on its business (everyone, outside any business) when the caller's user
+groups grant `search` on its model (cmdb_instances.visible_instances).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from opsgraph.resolvers.pipelines.periodic import get_periodic_task
 from opsgraph.resolvers.pipelines.runs import get_run
 from opsgraph.resolvers.tasks.control import get_task
 from opsgraph.resolvers.tickets.tickets import get_ticket
+from opsgraph.schema.types.cmdb_instances import visible_instances
 from opsgraph.schema.types.node import Node
 from opsgraph.schema.types.pipelines import PeriodicTaskType, PipelineRunType, PipelineTemplateType
 from opsgraph.schema.types.tasks import TaskType
@@ -87,7 +90,13 @@ async def _task(info: Info, key: int) -> Node | None:
     return TaskType.from_row(row)
 
 
+async def _instance(info: Info, key: int) -> Node | None:
+    found = await visible_instances(info, [key])
+    return found[0] if found else None
+
+
 NODE_LOOKUPS: dict[str, Lookup] = {
+    "Instance": _instance,
     "ServiceCatalog": _catalog,
     "Service": _service,
     "Ticket": _ticket,

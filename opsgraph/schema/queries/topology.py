@@ -29,7 +29,6 @@ from opsgraph.schema.inputs import optional_pk, pk, pks
 from opsgraph.schema.queries.node_lookups import NODE_LOOKUPS
 from opsgraph.schema.types.cmdb_events import EventSubscriptionType
 from opsgraph.schema.types.cmdb_groups import DynamicGroupType
-from opsgraph.schema.types.cmdb_instances import InstanceType
 from opsgraph.schema.types.jobs import AccountType, CronType, JobTemplateType, ScriptType
 from opsgraph.schema.types.node import Node
 from opsgraph.schema.types.security import ScanFileType
@@ -184,8 +183,6 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Row], Node], str | None]] = {
     "ScanFile": ("scan_file", ScanFileType.from_row, "business_id"),
     "DynamicGroup": ("dynamic_group", DynamicGroupType.from_row, "business_id"),
     "EventSubscription": ("event_subscription", EventSubscriptionType.from_row, "business_id"),
-    # A CMDB instance outside any business (business_id null) is visible to every caller.
-    "Instance": ("cmdb_instance", InstanceType.from_row, "business_id"),
 }
 
 
