@@ -93,7 +93,9 @@ async def wait_for_approval(
 
     if step.status == TaskStatus.WAITING and step.config.get("verdict") == TIMEOUT:
         # Resumed after a crash between the timeout's verdict and the step's outcome: its ticket is
-        # closed already, and must not be replaced by a new one.
+        # closed (again, if the crash came before), never replaced by a new one.
+        if step.config.get("ticket_id"):
+            await close_approval_ticket(int(step.config["ticket_id"]), _timed_out(step))
         await recorder.task_status(TaskStatus.RUNNING)
         return await _failed(step, recorder, TIMEOUT, _timed_out(step))
     ticket_id = await _ticket_for(task, step)
