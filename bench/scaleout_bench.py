@@ -117,43 +117,60 @@ def _run_jobs(cluster: Cluster, estate: SshEstate, jobs: int) -> float:
 
 
 async def _lag(cluster: Cluster, pool: SshdPool, user: Any, subscribers: int) -> dict[str, float]:
+    """The task's hosts wait for a release file (the hosts are loopback addresses of this machine, so
+    the bench creates it locally) until every subscriber has attached: attaching 1,000 subscribers can
+    take longer than a short script runs, and events replayed on subscribe are not delivery lag."""
     gql = admin(cluster.servers[0])
     estate = ssh_estate(gql, f"bench-lag-{time.time_ns()}", pool, user, count=min(20, len(pool.addresses)))
-    payload = gql.ok(
-        RUN,
-        {
-            "i": {
-                "businessId": estate.business.id,
-                "hostIds": estate.host_ids,
-                "content": "sleep 3; for i in 1 2 3 4 5; do echo $i; sleep 0.5; done",
-            }
-        },
-    )
+    release = Path(tempfile.gettempdir()) / f"opsgraph-bench-lag-{time.time_ns()}"
+    script = f"while [ ! -e {release} ]; do sleep 0.2; done; for i in $(seq 1 20); do echo $i; sleep 0.25; done"
+    payload = gql.ok(RUN, {"i": {"businessId": estate.business.id, "hostIds": estate.host_ids, "content": script}})
     task_id = payload["runScript"]["task"]["id"]
     lags: list[float] = []
+    attached = 0
+    everyone_attached = asyncio.Event()
 
     async def follow(index: int) -> None:
+        nonlocal attached
         server = cluster.servers[index % 2]
         async with connect(f"ws://127.0.0.1:{server.port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {gql.token}"}}))
             await ws.recv()
-            joined = time.time()
             await ws.send(
                 json.dumps({"id": "1", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"t": task_id}}})
             )
+            first = True
             async for raw in ws:
                 message = json.loads(raw)
                 if message["type"] == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
                 elif message["type"] == "next":
+                    if first:  # the task's first events replayed: this subscriber is attached
+                        first = False
+                        attached += 1
+                        if attached == subscribers:
+                            everyone_attached.set()
+                        continue
                     at = message["payload"]["data"]["taskEvents"]["at"]
-                    committed = datetime.fromisoformat(at).timestamp() if at else 0.0
-                    if committed >= joined:  # live events only: replaying older ones is not delivery lag
-                        lags.append(time.time() - committed)
+                    if released_at is not None and at:
+                        committed = datetime.fromisoformat(at).timestamp()
+                        if committed >= released_at:  # live events only
+                            lags.append(time.time() - committed)
                 elif message["type"] in {"complete", "error"}:
                     return
 
-    await asyncio.gather(*(follow(i) for i in range(subscribers)))
+    released_at: float | None = None
+
+    async def release_hosts() -> None:
+        nonlocal released_at
+        await asyncio.wait_for(everyone_attached.wait(), timeout=600)
+        released_at = time.time()
+        release.touch()
+
+    try:
+        await asyncio.gather(release_hosts(), *(follow(i) for i in range(subscribers)))
+    finally:
+        release.unlink(missing_ok=True)
     return {"live": len(lags), "p50_ms": percentile(lags, 0.5) * 1000, "p99_ms": percentile(lags, 0.99) * 1000}
 
 
