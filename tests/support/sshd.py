@@ -28,7 +28,7 @@ MAX_LISTEN_ADDRESSES = 16  # sshd's own limit per process
 FIRST_HOST = 10  # hosts are 127.0.0.10, 127.0.0.11, …
 _SKELETON_FILES = (".profile", ".bashrc", ".bash_logout")
 STATE_DIR = Path("/var/lib/opsgraph-tests")  # root-only: the test user's password, a lock
-KEEP_SESSION_KEYS = 20
+KEEP_SESSION_KEYS = 100  # sessions on one machine at once (a busy development machine runs many)
 
 _running: set[subprocess.Popen[bytes]] = set()
 
