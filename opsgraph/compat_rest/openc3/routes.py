@@ -106,7 +106,8 @@ class C3RouteTable:
 
         def register(fn: Handler) -> Handler:
             text = summary or (inspect.getdoc(fn) or "").split("\n")[0]
-            for path in paths:
+            documented = [(path, True) for path in paths] + [(path, False) for path in corrected]
+            for path, in_doc in documented:
                 self.add(
                     C3Route(
                         module=module,
@@ -115,19 +116,7 @@ class C3RouteTable:
                         handler=fn,
                         public=public,
                         summary=text,
-                        answers=answers,
-                    )
-                )
-            for path in corrected:
-                self.add(
-                    C3Route(
-                        module=module,
-                        method=method,
-                        path=path,
-                        handler=fn,
-                        public=public,
-                        summary=text,
-                        documented=False,
+                        documented=in_doc,
                         answers=answers,
                     )
                 )
