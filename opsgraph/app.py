@@ -7,6 +7,7 @@ Lives above `core` because it wires every layer together.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -88,6 +89,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         messages = MessageDeliveryWorker(settings.secret_key)  # the cmsi outbox
         messages.start()
         monitoring = asyncio.create_task(run_monitoring(settings), name="opsgraph-monitoring")
+        # What exists now (modules, the schema, the ORM's models) lives as long as the process: out
+        # of the collector's reach, full collections walk only what requests and events allocate
+        # (with 1,000 subscribers they walked millions of objects and paused the loop).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

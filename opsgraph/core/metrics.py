@@ -39,7 +39,7 @@ SSH_FAILURES = Counter(
 )
 EVENT_LAG = Histogram(
     "opsgraph_event_delivery_lag_seconds",
-    "From an event's commit to its delivery to a live subscriber of this process",
+    "From an event's commit to its hand-off to this process's live subscribers (once per event)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
@@ -66,6 +66,6 @@ def dialect_of(path: str) -> str:
 
 
 def observe_lag(at: object) -> None:
-    """An event stamped `at` (its commit time) reaches a live subscriber now."""
+    """An event stamped `at` (its commit time) reaches this process's live subscribers now."""
     if isinstance(at, datetime):
         EVENT_LAG.observe(max(0.0, (datetime.now(tz=UTC) - at).total_seconds()))

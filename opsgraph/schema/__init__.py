@@ -9,7 +9,8 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -20,6 +21,7 @@ from opsgraph.schema.extensions.alias_count import AliasLimit
 from opsgraph.schema.extensions.domain_errors import DomainErrors
 from opsgraph.schema.extensions.duplicate_fields import DuplicateFieldLimit
 from opsgraph.schema.extensions.guarded_validation_cache import GuardedValidationCache
+from opsgraph.schema.extensions.lean_runner import LeanExtensionsRunner
 from opsgraph.schema.extensions.parser_cache import TolerantParserCache
 from opsgraph.schema.extensions.query_cost import QueryCostLimiter
 from opsgraph.schema.extensions.query_depth import QueryDepthLimit
@@ -130,6 +132,11 @@ class Subscription(TaskSubscription, MonitoringSubscription):
 
 
 class OpsGraphSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Unexpected failures are ours: logged with their traceback. Domain, validation and limit
         errors are the caller's: one line each, values cut short (log_format.one_line)."""

@@ -15,11 +15,17 @@ _RETRYABLE_HOSTS = [TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.ABNORMAL
 
 async def get_task(principal: Principal, task_id: int, minimum_role: str = "viewer") -> Task:
     task = await Task.get_or_none(id=task_id)
+    check_task_access(principal, task_id, task, minimum_role)
+    assert task is not None
+    return task
+
+
+def check_task_access(principal: Principal, task_id: int, task: Task | None, minimum_role: str = "viewer") -> None:
+    """A task the principal may not see is answered like one that does not exist."""
     if task is None or (task.business_id is not None and not principal.can(task.business_id)):
         raise NotFound(f"task {task_id} does not exist", field="taskId", code="TASK_NOT_FOUND")
     if task.business_id is not None:
         principal.require(task.business_id, minimum_role)
-    return task
 
 
 def _not_a_pipeline(task: Task) -> None:

@@ -51,16 +51,21 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> OpsGraphExecutor:
         if self._variables_key is None:
             self._variables_key = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
+        if self._shareable(payload):
+            kept = _results.get(self._result_key(payload))
+            if kept is not None:
+                # Another subscriber of this document already has the event's result: no executor
+                # copy for this one (graphql-core's copy is most of a cached event's cost).
+                return _KnownResult(kept[2])  # type: ignore[return-value]
         executor: OpsGraphExecutor = super().build_per_event_executor(payload)  # type: ignore[assignment]
         executor._relevant_sub_fields = {}
         executor._per_event = True
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        if not (self._per_event and self._shareable()):
+        if not (self._per_event and self._shareable(self.root_value)):
             return super().execute_operation(serially)
-        assert self._variables_key is not None
-        key = (id(self.schema), id(self.operation), self._variables_key, id(self.root_value))
+        key = self._result_key(self.root_value)
         kept = _results.get(key)
         if kept is not None:
             return kept[2]
@@ -71,13 +76,17 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
             _keep(key, self.operation, self.root_value, result)
         return result
 
+    def _result_key(self, event: Any) -> tuple[int, int, str, int]:
+        assert self._variables_key is not None
+        return (id(self.schema), id(self.operation), self._variables_key, id(event))
+
     async def _keep_awaited(self, key: tuple[int, int, str, int], pending: Any) -> ExecutionResult:
         result: ExecutionResult = await pending
         _keep(key, self.operation, self.root_value, result)
         return result
 
-    def _shareable(self) -> bool:
-        definition = getattr(type(self.root_value), "__strawberry_definition__", None)
+    def _shareable(self, event: Any) -> bool:
+        definition = getattr(type(event), "__strawberry_definition__", None)
         if definition is None or not getattr(definition, "name", None):
             return False
         cache_key = (id(self.schema), definition.name)
@@ -85,6 +94,19 @@ class OpsGraphExecutor(StrawberryGraphQLCoreExecutionContext):
             named = self.schema.get_type(definition.name)
             _context_free[cache_key] = named is not None and context_free(self.schema, named, set())
         return _context_free[cache_key]
+
+
+class _KnownResult:
+    """Stands in for a per-event executor whose result is already known (graphql-core only calls
+    `execute_operation` on it)."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self.result
 
 
 def _keep(key: tuple[int, int, str, int], operation: Any, event: Any, result: ExecutionResult) -> None:

@@ -8,6 +8,10 @@ last `seq` it saw misses nothing.
 Live events may come from another process (a worker, over the Redis relay), which can drop a
 message: after `RESYNC_SECONDS` without a live event the subscriber reads the database again, so
 a lost last event delays the end of the stream instead of hanging it.
+
+Subscribers attaching together (a dashboard opened by many, a CLI fleet) share their reads of the
+task, its stored events and its status (`core.shared_reads`): a subscriber joins a read only if it
+began after the subscriber joined the bus, so sharing never weakens the guarantee above.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import strawberry
 from strawberry.types import Info
 
 from opsgraph.core.events import event_bus
-from opsgraph.core.metrics import observe_lag
+from opsgraph.core.shared_reads import SharedReads, mark
 from opsgraph.models.tasks import FINISHED_STATUSES, EventKind, Task, TaskEvent, TaskStatus
-from opsgraph.resolvers.tasks.control import get_task
+from opsgraph.resolvers.tasks.control import check_task_access
 from opsgraph.schema.inputs import pk
 from opsgraph.schema.subscriptions.shared_events import shared_event
 from opsgraph.schema.types.tasks import TaskEventType
@@ -30,6 +34,7 @@ from opsgraph.schema.types.tasks import TaskEventType
 _REPLAY_BATCH = 1000
 RESYNC_SECONDS = 5.0
 _ENDING = {str(s) for s in FINISHED_STATUSES if s != TaskStatus.SKIPPED}
+_FINISHED = {str(s) for s in FINISHED_STATUSES}
 
 
 def _event(row: dict[str, Any]) -> TaskEventType:
@@ -56,8 +61,27 @@ async def _next_live(live: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
             return await live.get()
 
 
-async def _stored_after(task_id: int, seq: int) -> list[dict[str, Any]]:
-    return list(await TaskEvent.filter(task_id=task_id, seq__gt=seq).order_by("seq").limit(_REPLAY_BATCH).values())
+_tasks: SharedReads[int, Task | None] = SharedReads()
+_replays: SharedReads[tuple[int, int], list[dict[str, Any]]] = SharedReads()
+_ends: SharedReads[int, tuple[str, int] | None] = SharedReads()
+
+
+async def _stored_after(task_id: int, seq: int, since: int) -> list[dict[str, Any]]:
+    """Up to _REPLAY_BATCH stored events after `seq` (shared: read-only)."""
+
+    async def query() -> list[dict[str, Any]]:
+        rows = TaskEvent.filter(task_id=task_id, seq__gt=seq).order_by("seq").limit(_REPLAY_BATCH)
+        return list(await rows.values())
+
+    return await _replays.read((task_id, seq), since, query)
+
+
+async def _status_and_last_seq(task_id: int, since: int) -> tuple[str, int] | None:
+    async def query() -> tuple[str, int] | None:
+        rows = await Task.filter(id=task_id).values_list("status", "last_seq")
+        return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+    return await _ends.read(task_id, since, query)
 
 
 @strawberry.type
@@ -67,11 +91,14 @@ class TaskSubscription:
         self, info: Info, task_id: strawberry.ID, after_seq: int | None = None
     ) -> AsyncGenerator[TaskEventType, None]:
         task_pk = pk(task_id, "Task")
-        await get_task(info.context.caller, task_pk)
+        # Who may see a task never changes (its business is fixed), so any read under way will do.
+        task = await _tasks.read(task_pk, 0, lambda: Task.get_or_none(id=task_pk))
+        check_task_access(info.context.caller, task_pk, task)
         last = max(after_seq or 0, 0)
         async with event_bus.subscribe(task_pk) as live:
+            since = mark()
             while True:
-                rows = await _stored_after(task_pk, last)
+                rows = await _stored_after(task_pk, last, since)
                 for row in rows:
                     yield _event(row)
                     last = row["seq"]
@@ -79,14 +106,14 @@ class TaskSubscription:
                         return
                 if len(rows) < _REPLAY_BATCH:
                     break
-            task = await Task.get(id=task_pk)
-            if task.status in FINISHED_STATUSES and last >= task.last_seq:
+            state = await _status_and_last_seq(task_pk, since)
+            if state is None or (state[0] in _FINISHED and last >= state[1]):
                 return
             while True:
                 try:
                     event = await _next_live(live)
                 except TimeoutError:
-                    for row in await _stored_after(task_pk, last):
+                    for row in await _stored_after(task_pk, last, mark()):
                         yield _event(row)
                         last = row["seq"]
                         if _ends_task(str(row["kind"]), row["payload"]):
@@ -95,12 +122,13 @@ class TaskSubscription:
                 if event["seq"] <= last:
                     continue
                 if event["seq"] > last + 1:
-                    for row in await _stored_after(task_pk, last):
+                    # The missing events were stored before this one was published: a read begun
+                    # now has them (one begun earlier might not).
+                    for row in await _stored_after(task_pk, last, mark()):
                         if row["seq"] >= event["seq"]:
                             break
                         yield _event(row)
                         last = row["seq"]
-                observe_lag(event.get("at"))
                 yield _shared(task_pk, event["seq"], event["kind"], event["payload"], event.get("at"))
                 last = event["seq"]
                 if _ends_task(event["kind"], event["payload"]):
