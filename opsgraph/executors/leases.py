@@ -11,8 +11,9 @@ Two uses, one mechanism:
 - **A continuous loop that must run in one process** (the CMDB event dispatcher pushes each
   subscriber's events in order): `run_as_leader(name, loop)` waits until it holds `name`, runs
   `loop()` while renewing, and stops it (then waits again) if the lease is ever lost.
-- **One owner for one thing** (a task run by one worker: `task:<id>`): `acquire` / `renew` /
-  `release`, and `live_holders` to ask who holds what.
+- **One owner for one thing** (a task run by one worker: `task:<id>`): `acquire` (or `take`, which
+  also returns the lease's epoch, its fencing token: executors/fencing.py) / `renew` / `release`,
+  and `live_holders` to ask who holds what.
 
 In the embedded deployment (one process, `OPSGRAPH_BROKER_URL` unset) there is nobody to share
 with: `run_exclusively` runs every pass without touching the table (`enable_leases(False)`, the
@@ -39,7 +40,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F
 
 from opsgraph.models.leases import Lease
 
@@ -62,13 +63,26 @@ def leases_enabled() -> bool:
 
 async def acquire(name: str, seconds: float, holder: str = HOLDER) -> bool:
     """Take `name` for `seconds` if it is free, expired or already ours (then it is renewed)."""
+    return await take(name, seconds, holder) is not None
+
+
+async def take(name: str, seconds: float, holder: str = HOLDER) -> int | None:
+    """`acquire`, returning the lease's epoch (None: someone else holds it). The epoch goes up when
+    the lease changes hands and stays the same when its holder renews it."""
     now = time.time()
     with contextlib.suppress(IntegrityError):  # another process created the row at the same moment
         await Lease.get_or_create(name=name, defaults={"holder": "", "expires_at": 0.0})
-    taken = await Lease.filter(Q(name=name) & (Q(expires_at__lt=now) | Q(holder=holder))).update(
-        holder=holder, expires_at=now + seconds
-    )
-    return bool(taken)
+    renewed = await Lease.filter(name=name, holder=holder).update(expires_at=now + seconds)
+    if not renewed:
+        taken = (
+            await Lease.filter(name=name, expires_at__lt=now)
+            .exclude(holder=holder)
+            .update(holder=holder, expires_at=now + seconds, epoch=F("epoch") + 1)
+        )
+        if not taken:
+            return None
+    epochs = await Lease.filter(name=name, holder=holder).values_list("epoch", flat=True)
+    return int(str(epochs[0])) if epochs else None
 
 
 async def renew(names: Iterable[str], seconds: float, holder: str = HOLDER) -> set[str]:

@@ -18,6 +18,11 @@ latest state, the union of the fields changed) and saved with one statement per 
 (`bulk_update`). With 100 hosts in flight a batch held ~100 single-row UPDATEs, each a round trip
 to SQLite's one connection while the transaction holds it (and hosts wait for that connection for
 their host key and process records on their way to running).
+
+With a `fence` (the lease the run holds, executors/fencing.py) each batch commits only if that
+lease is still ours at the epoch the run took it with, checked at the end of the batch's own
+transaction. Once the fence is broken every queued and later change is dropped: a waiter gets
+`OwnerLost`.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from opsgraph.core.events import EventBus
+from opsgraph.executors.fencing import Fence, OwnerLost, fenced
 from opsgraph.executors.leases import leases_enabled
 from opsgraph.models.tasks import EventKind, Task, TaskEvent, TaskHostResult, TaskStatus, TaskStep
 
@@ -75,8 +80,10 @@ class TaskRecorder:
         flush_interval: float = 0.2,
         flush_lines: int = 500,
         shared_seq: bool | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.task = task
+        self.fence = fence
         # Numbers from the database (several writers per task) in the distributed deployment only.
         self.shared_seq = leases_enabled() if shared_seq is None else shared_seq
         self.bus = bus
@@ -103,6 +110,10 @@ class TaskRecorder:
         results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = (),
     ) -> None:
         """Queue row updates and their events for the writer; with `wait`, return once committed."""
+        if self.fence is not None and self.fence.lost.is_set():
+            if wait:
+                raise OwnerLost(self.fence.name)
+            return  # the run lost its lease: nothing more is written
         stamp = now()
         first = 0 if self.shared_seq else self._seq + 1  # shared: numbered by the writer, in its transaction
         if not self.shared_seq:
@@ -125,7 +136,7 @@ class TaskRecorder:
             batch, self._queue = self._queue, []
             self._queued.clear()
             try:
-                async with in_transaction():
+                async with fenced(self.fence):
                     for write in batch:
                         if write.apply is not None:
                             await write.apply()
@@ -136,6 +147,11 @@ class TaskRecorder:
                     await TaskEvent.bulk_create(events)
                     if not self.shared_seq:
                         await Task.filter(id=self.task.id).update(last_seq=events[-1].seq)
+            except OwnerLost as lost:  # dropped, and so is whatever is queued behind it
+                batch, self._queue = batch + self._queue, []
+                for write in batch:
+                    write.done.set_exception(lost)
+                continue
             except Exception as exc:  # handed to every waiter (logged when nobody waits)
                 for write in batch:
                     write.done.set_exception(exc)
@@ -320,5 +336,5 @@ async def _save_results(changes: list[tuple[TaskHostResult, tuple[str, ...]]]) -
 
 
 def _log_failure(done: asyncio.Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
+    if not done.cancelled() and done.exception() is not None and not isinstance(done.exception(), OwnerLost):
         log.error("recording task progress failed", exc_info=done.exception())

@@ -20,6 +20,7 @@ import logging
 from opsgraph.core.events import EventBus
 from opsgraph.core.settings import Settings
 from opsgraph.executors.callbacks import redeliver_pending_callbacks
+from opsgraph.executors.fencing import Fence, OwnerLost
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, stop_interrupted_commands
 from opsgraph.executors.task_end import announce_task_end
@@ -51,21 +52,30 @@ async def resolve_interrupted_tasks(settings: Settings, bus: EventBus) -> tuple[
     return resolved, [int(row["id"]) for row in rows]
 
 
-async def resolve_interrupted_task(task: Task, settings: Settings, bus: EventBus, reason: str) -> None:
+async def resolve_interrupted_task(
+    task: Task, settings: Settings, bus: EventBus, reason: str, fence: Fence | None = None
+) -> None:
     """End one task whose runner is gone: stop what it left running on hosts, then mark what did
-    not finish ABNORMAL / INTERRUPTED (saying whether a command was killed), the task ABNORMAL."""
+    not finish ABNORMAL / INTERRUPTED (saying whether a command was killed), the task ABNORMAL.
+    `fence`: the lease this is done under (its writes stop if that lease is lost meanwhile)."""
     notes = await stop_interrupted_commands(task.id, settings)
-    recorder = TaskRecorder(task, bus, max_log_bytes=settings.max_log_bytes_per_host)
-    for result in await TaskHostResult.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]):
-        note = notes.get(result.id)
-        error = f"{reason}; {note}" if note else reason
-        await recorder.host_status(result, TaskStatus.ABNORMAL, failure=HostFailure.INTERRUPTED, error=error)
-    for step in await TaskStep.filter(
-        task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING]
-    ):
-        await recorder.step_status(step, TaskStatus.ABNORMAL)
-    await recorder.task_status(TaskStatus.ABNORMAL, error=reason)
-    await recorder.stop()
+    recorder = TaskRecorder(task, bus, max_log_bytes=settings.max_log_bytes_per_host, fence=fence)
+    try:
+        for result in await TaskHostResult.filter(task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]):
+            note = notes.get(result.id)
+            error = f"{reason}; {note}" if note else reason
+            await recorder.host_status(result, TaskStatus.ABNORMAL, failure=HostFailure.INTERRUPTED, error=error)
+        for step in await TaskStep.filter(
+            task_id=task.id, status__in=[TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.WAITING]
+        ):
+            await recorder.step_status(step, TaskStatus.ABNORMAL)
+        await recorder.task_status(TaskStatus.ABNORMAL, error=reason)
+    except OwnerLost:
+        return  # someone else resolves it now (the fence logged it)
+    finally:
+        await recorder.stop()
+    if fence is not None and fence.lost.is_set():
+        return
     await forget_task(task.id)
     await announce_task_end(task.id)
 

@@ -10,7 +10,10 @@
 - a host's RUNNING state, and then its command's remote process group, are committed before the
   command starts, so recovery can always find (and kill) what a dead process left running;
 - `handback` (a worker shutting down) lets the running hosts finish, leaves the others PENDING and
-  ends the run with `HandedBack`: the task goes back to PENDING for another worker to carry on.
+  ends the run with `HandedBack`: the task goes back to PENDING for another worker to carry on;
+- with a `fence` (a worker's lease on the task, executors/fencing.py) every write is conditional on
+  still holding that lease; once it is lost the run closes its SSH channels, starts no more hosts,
+  writes nothing more and ends (`OwnerLost`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from opsgraph.executors import (  # noqa: F401 - register the step executors
 from opsgraph.executors.agent_routes import pagent_jumps
 from opsgraph.executors.approval_wait import close_open_tickets, wait_for_approval
 from opsgraph.executors.callbacks import schedule_callback
+from opsgraph.executors.fencing import Fence, OwnerLost, fenced
 from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, record_start
@@ -62,10 +66,6 @@ log = logging.getLogger("opsgraph.runner")
 
 class HandedBack(Exception):
     """The run stopped between hosts for another process to carry on (the task is PENDING again)."""
-
-
-class OwnerLost(Exception):
-    """Another worker owns the task now (this one's lease lapsed): the run stops writing at once."""
 
 
 class StepSharding(Protocol):
@@ -118,14 +118,20 @@ class TaskRunner:
         self.sharding: StepSharding | None = None
 
     async def run(
-        self, task_id: int, cancel: asyncio.Event, confirm: asyncio.Event, handback: asyncio.Event | None = None
+        self,
+        task_id: int,
+        cancel: asyncio.Event,
+        confirm: asyncio.Event,
+        handback: asyncio.Event | None = None,
+        fence: Fence | None = None,
     ) -> None:
         task = await Task.get_or_none(id=task_id)
         if task is None or task.status in FINISHED_STATUSES:
             return
-        recorder = TaskRecorder(task, self.bus, max_log_bytes=self.settings.max_log_bytes_per_host)
+        recorder = TaskRecorder(task, self.bus, max_log_bytes=self.settings.max_log_bytes_per_host, fence=fence)
         pool = SessionPool(self.keys, connect_timeout=self.settings.ssh_connect_timeout)
         recorder.start()
+        watch = self.close_on_loss(fence, pool)
         try:
             await recorder.task_status(TaskStatus.RUNNING)
             status, error = await self._run_steps(task, recorder, pool, cancel, confirm, handback)
@@ -136,18 +142,32 @@ class TaskRunner:
             await recorder.task_status(TaskStatus.PENDING)
             raise
         except OwnerLost:
-            log.warning("task %s is owned by another worker now: this run of it stops", task_id)
+            log.debug("task %s: this run stops (its lease is lost)", task_id)  # the fence logged why
             return
         except Exception as exc:
             log.exception("task %s failed unexpectedly", task_id)
             await recorder.flush_logs()
             await recorder.task_status(TaskStatus.ABNORMAL, error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
+            if watch is not None:
+                watch.cancel()
             await pool.close()
             await recorder.stop()
         await forget_task(task.id)
         schedule_callback(task.id, self.settings)
         await announce_task_end(task.id)
+
+    @staticmethod
+    def close_on_loss(fence: Fence | None, pool: SessionPool) -> asyncio.Task[None] | None:
+        """Once `fence` is lost, close the run's SSH channels (commands in flight stop) and open no more."""
+        if fence is None:
+            return None
+
+        async def watch() -> None:
+            await fence.lost.wait()
+            await pool.shut()
+
+        return asyncio.create_task(watch(), name=f"opsgraph-fence-{fence.name}")
 
     async def _run_steps(
         self,
@@ -288,11 +308,20 @@ class TaskRunner:
             handback=handback,
         )
 
+        lost: list[OwnerLost] = []
+
         async def bounded(result: TaskHostResult) -> None:
             async with slots, self.global_slots:
-                await self._run_host(context, result)
+                if lost:
+                    return  # the run lost its lease: no more hosts start
+                try:
+                    await self._run_host(context, result)
+                except OwnerLost as exc:
+                    lost.append(exc)
 
         await asyncio.gather(*(bounded(r) for r in results))
+        if lost:
+            raise lost[0]
 
     async def targets_for(self, step: TaskStep, results: list[TaskHostResult]) -> dict[int, SshTarget]:
         """The SSH target of each of `results` (by result id), as the step would log in."""
@@ -400,7 +429,7 @@ class TaskRunner:
         try:
             await phase("connect")
             session = await context.pool.session(target)
-            session.on_started = self._start_hook(result, target)
+            session.on_started = self._start_hook(result, target, recorder.fence)
             run = HostRun(
                 config=context.step.config,
                 session=session,
@@ -420,9 +449,12 @@ class TaskRunner:
             result, outcome.status, exit_code=outcome.exit_code, failure=outcome.failure, error=outcome.error
         )
 
-    def _start_hook(self, result: TaskHostResult, target: SshTarget) -> Callable[[int | None, str], Awaitable[None]]:
+    def _start_hook(
+        self, result: TaskHostResult, target: SshTarget, fence: Fence | None
+    ) -> Callable[[int | None, str], Awaitable[None]]:
         async def started(pgid: int | None, token: str) -> None:
-            await record_start(result, target, pgid, token, self.holder)
+            async with fenced(fence):  # a run that lost its lease does not start the command (OwnerLost)
+                await record_start(result, target, pgid, token, self.holder)
 
         return started
 

@@ -10,6 +10,7 @@ import asyncio
 
 from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.ssh import SshFailure, SshSession, SshTarget, open_session
+from opsgraph.models.tasks import HostFailure
 
 
 class SessionPool:
@@ -19,10 +20,13 @@ class SessionPool:
         self._sessions: dict[SshTarget, SshSession] = {}
         self._failures: dict[SshTarget, SshFailure] = {}
         self._locks: dict[SshTarget, asyncio.Lock] = {}
+        self._shut = False
 
     async def session(self, target: SshTarget) -> SshSession:
         lock = self._locks.setdefault(target, asyncio.Lock())
         async with lock:
+            if self._shut:
+                raise SshFailure(HostFailure.CANCELLED, "the run stopped: its worker lost the task")
             if target in self._failures:
                 raise self._failures[target]
             if target not in self._sessions:
@@ -36,6 +40,11 @@ class SessionPool:
     def forget_failures(self) -> None:
         """Retries get a fresh chance to connect."""
         self._failures.clear()
+
+    async def shut(self) -> None:
+        """Close every connection and open no more (a run that lost its lease)."""
+        self._shut = True
+        await self.close()
 
     async def close(self) -> None:
         sessions, self._sessions = list(self._sessions.values()), {}

@@ -25,6 +25,7 @@ from opsgraph.core.metrics import TASKS_RESOLVED
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
 from opsgraph.executors.callbacks import redeliver_pending_callbacks
+from opsgraph.executors.fencing import Fence
 from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.sharding.layout import sharded_step_open
@@ -76,14 +77,15 @@ async def supervise_once(settings: Settings, queue: TaskQueue) -> dict[str, int]
 async def _resolve(task_id: int, settings: Settings) -> int:
     """Resolve under the task's own lease, so its worker (if it was only slow) cannot race us."""
     name = task_lease(task_id)
-    if not await leases.acquire(name, float(settings.worker_lease_seconds)):
+    epoch = await leases.take(name, float(settings.worker_lease_seconds))
+    if epoch is None:
         return 0
     try:
         task = await Task.get_or_none(id=task_id)
         if task is None or task.status not in _RUN_AWAY:
             return 0  # it ended between our two reads
         log.warning("task %s lost its worker: stopping its remote commands and resolving it", task_id)
-        await resolve_interrupted_task(task, settings, event_bus, _ORPHANED)
+        await resolve_interrupted_task(task, settings, event_bus, _ORPHANED, Fence(name, leases.HOLDER, epoch))
         TASKS_RESOLVED.inc()
         return 1
     finally:

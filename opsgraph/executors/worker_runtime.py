@@ -30,6 +30,7 @@ from opsgraph.core.events import event_bus
 from opsgraph.core.log_context import bind_request_id, reset_request_id
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
+from opsgraph.executors.fencing import Fence
 from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.runner import HandedBack, TaskRunner
@@ -45,6 +46,7 @@ TAKEN_OVER = "the worker running this task stopped"
 
 @dataclass
 class _Run:
+    fence: Fence
     job: asyncio.Task[None] | None = None
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     confirm: asyncio.Event = field(default_factory=asyncio.Event)
@@ -94,8 +96,10 @@ class WorkerRuntime:
 
     async def _claimed_task(self, task_id: int) -> None:
         name = task_lease(task_id)
-        if not await leases.acquire(name, self.lease_seconds):
+        epoch = await leases.take(name, self.lease_seconds)
+        if epoch is None:
             return  # another worker owns it
+        fence = Fence(name, leases.HOLDER, epoch)
         handed_back = False
         try:
             task = await Task.get_or_none(id=task_id)
@@ -103,13 +107,13 @@ class WorkerRuntime:
                 return  # pipelines are driven by the servers' pipeline engine
             if task.status in {TaskStatus.RUNNING, TaskStatus.CANCELLING} and await sharded_step_open(task_id):
                 log.warning("task %s lost its owner in a sharded step: carrying it on here", task_id)
-                handed_back = await self._run_owned(task)
+                handed_back = await self._run_owned(task, fence)
                 return
             if task.status in {TaskStatus.RUNNING, TaskStatus.CANCELLING}:
                 log.warning("task %s was RUNNING without an owner: resolving what its worker left", task_id)
-                await resolve_interrupted_task(task, self.settings, event_bus, TAKEN_OVER)
+                await resolve_interrupted_task(task, self.settings, event_bus, TAKEN_OVER, fence)
                 return
-            handed_back = await self._run_owned(task)
+            handed_back = await self._run_owned(task, fence)
         finally:
             self.running.pop(task_id, None)
             with contextlib.suppress(Exception):
@@ -117,16 +121,16 @@ class WorkerRuntime:
         if handed_back:
             await self.queue.submit(task_id)
 
-    async def _run_owned(self, task: Task) -> bool:
+    async def _run_owned(self, task: Task, fence: Fence) -> bool:
         """Run the task; True when it was handed back (to be queued again)."""
-        run = _Run()
+        run = _Run(fence)
         if task.cancel_requested:
             run.cancel.set()
         run.job = asyncio.current_task()
         self.running[task.id] = run
         log.info("task %s taken by worker %s", task.id, leases.HOLDER)
         try:
-            await self.runner.run(task.id, run.cancel, run.confirm, run.handback)
+            await self.runner.run(task.id, run.cancel, run.confirm, run.handback, fence)
             log.info("task %s run ended", task.id)
         except HandedBack:
             log.info("task %s handed back for another worker", task.id)
@@ -178,8 +182,10 @@ class WorkerRuntime:
         names = [task_lease(i) for i in ids] + self.shards.lease_names()
         lost = await leases.renew(names, self.lease_seconds)
         still_running = {task_lease(i) for i in self.running} | set(self.shards.lease_names())
+        fences = {run.fence.name: run.fence for run in self.running.values()}
         for name in lost & still_running:  # not the ones that ended (and were released) meanwhile
-            log.error("lost the lease of %s: another worker may resolve it", name)
+            if name in fences:
+                fences[name].mark_lost("its renewal found it gone")
             self.shards.lost(name)
         polled = set(ids) | self.shards.task_ids()
         for task_id in await Task.filter(id__in=list(polled), cancel_requested=True).values_list("id", flat=True):

@@ -24,6 +24,14 @@ REDIS_SERVER = shutil.which("redis-server")
 # once under a load of 10+ was seen to stall its event loop for over 10 s.
 LEASE_SECONDS = 20
 SHARD_HOSTS = 50
+# The cluster for tests that stall a worker on purpose: a lease short enough for a quick takeover,
+# long enough that a live worker on a busy 2-core machine still renews it.
+SHORT_LEASE_SECONDS = 10
+DEFAULT_REQUEUE_AFTER_SECONDS = 60
+SHORT_LEASE_ENV = {
+    "OPSGRAPH_WORKER_LEASE_SECONDS": str(SHORT_LEASE_SECONDS),
+    "OPSGRAPH_REQUEUE_AFTER_SECONDS": str(DEFAULT_REQUEUE_AFTER_SECONDS),
+}
 
 
 def unavailable_reason() -> str | None:
@@ -100,6 +108,19 @@ class Worker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the process stalls as in a long GC pause or a frozen VM (its sockets stay open)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
     def terminate(self, timeout: float = 60) -> int:
         assert self.process is not None
         self.process.terminate()
@@ -156,6 +177,7 @@ class Cluster:
         for worker in self.workers:
             if worker.alive():
                 assert worker.process is not None
+                worker.thaw()  # a frozen worker would not act on SIGTERM
                 worker.process.terminate()
                 try:
                     worker.process.wait(30)

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from tests.executors.support import SshEstate, login, ssh_estate
+from tests.scaleout.cluster import Cluster
 from tests.support.server import ADMIN_PASSWORD, GraphQLClient, Server
 from tests.support.sshd import SshdPool, SshUser
 
@@ -30,6 +31,21 @@ def sql(database_url: str, query: str, *args: Any) -> list[dict[str, Any]]:
             await connection.close()
 
     return asyncio.run(run())
+
+
+def lease_owner(cluster: Cluster, name: str) -> int:
+    """The index in `cluster.workers` of the worker holding the live lease `name`."""
+    rows = sql(
+        cluster.database_url,
+        "SELECT holder FROM lease WHERE name = $1 AND expires_at > extract(epoch from now())",
+        name,
+    )
+    assert rows, f"a worker holds the lease {name}"
+    pid = int(rows[0]["holder"].split(":")[1])
+    for index, worker in enumerate(cluster.workers):
+        if worker.process is not None and worker.process.pid == pid:
+            return index
+    raise AssertionError(f"the lease holder {rows[0]['holder']} is none of our workers")
 
 
 def task_pk(global_id: str) -> int:

@@ -18,25 +18,11 @@ from tests.executors.support import (
     wait_until,
 )
 from tests.scaleout.cluster import LEASE_SECONDS, Cluster
-from tests.scaleout.support import admin, estate, sql, task_pk
+from tests.scaleout.support import admin, estate, lease_owner, sql, task_pk
 from tests.support.sshd import SshUser
 
 # Lease expiry, one supervisor interval, and the time to reconnect and kill, with room for a busy CI.
 TAKEOVER_BOUND = LEASE_SECONDS + LEASE_SECONDS / 3 + 30
-
-
-def _owner(cluster: Cluster, task_id: int) -> int:
-    rows = sql(
-        cluster.database_url,
-        "SELECT holder FROM lease WHERE name = $1 AND expires_at > extract(epoch from now())",
-        f"task:{task_id}",
-    )
-    assert rows, "a worker owns the running task through its lease"
-    pid = int(rows[0]["holder"].split(":")[1])
-    for index, worker in enumerate(cluster.workers):
-        if worker.process is not None and worker.process.pid == pid:
-            return index
-    raise AssertionError(f"the lease holder {rows[0]['holder']} is none of our workers")
 
 
 def test_sigkill_of_a_worker_mid_task(
@@ -60,7 +46,7 @@ def test_sigkill_of_a_worker_mid_task(
     before = host_results(
         wait_until(gql, ref, fast_done_slow_running, what="fast hosts done, slow one running", timeout=60)
     )
-    victim = _owner(cluster, task_pk(ref.id))
+    victim = lease_owner(cluster, f"task:{task_pk(ref.id)}")
     killed_at = time.monotonic()
     cluster.workers[victim].kill()
     try:

@@ -27,8 +27,9 @@ from typing import Protocol
 
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
+from opsgraph.executors.fencing import OwnerLost
 from opsgraph.executors.recorder import TaskRecorder
-from opsgraph.executors.runner import HandedBack, OwnerLost, step_outcome
+from opsgraph.executors.runner import HandedBack, step_outcome
 from opsgraph.executors.sharding.layout import (
     LAYOUT_KEY,
     Layout,
@@ -79,7 +80,7 @@ class ShardedSteps:
             if handback is not None and handback.is_set() and not cancel.is_set():
                 raise HandedBack  # the shards run on; the next owner waits for them
             if time.monotonic() >= next_check:
-                await self._queue_unowned(task, step, layout, queued)
+                await self._queue_unowned(task, step, layout, queued, recorder)
                 next_check = time.monotonic() + self.check_every
             await asyncio.sleep(_POLL_SECONDS)
         await recorder.drain()
@@ -100,7 +101,9 @@ class ShardedSteps:
         await step.save(update_fields=["config"])
         return layout
 
-    async def _queue_unowned(self, task: Task, step: TaskStep, layout: Layout, queued: set[int]) -> None:
+    async def _queue_unowned(
+        self, task: Task, step: TaskStep, layout: Layout, queued: set[int], recorder: TaskRecorder
+    ) -> None:
         """Queue each shard with open hosts that no worker holds and no message is on its way for.
 
         Leases are read before hosts: a shard's worker commits its hosts before releasing its lease,
@@ -110,6 +113,8 @@ class ShardedSteps:
         names = [shard_lease(step.id, i) for i in every] + [shard_queued_mark(step.id, i) for i in every]
         held = await leases.live_holders([owner, *names])
         if held.get(owner, leases.HOLDER) != leases.HOLDER:
+            if recorder.fence is not None:
+                recorder.fence.mark_lost("held by another worker, seen by the step barrier")
             raise OwnerLost  # our lease lapsed (a stalled process) and another worker carries the task on
         open_ids = await TaskHostResult.filter(step_id=step.id, status__in=_OPEN).values_list("id", flat=True)
         open_per_shard = Counter(shard_of(layout, int(str(rid))) for rid in open_ids)

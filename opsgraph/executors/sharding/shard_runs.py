@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from opsgraph.core.events import event_bus
 from opsgraph.core.settings import Settings
 from opsgraph.executors import leases
+from opsgraph.executors.fencing import Fence, OwnerLost
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import stop_interrupted_commands
 from opsgraph.executors.runner import TaskRunner
@@ -48,6 +49,7 @@ TAKEN_OVER = "the worker running this host's shard stopped"
 @dataclass
 class _ShardRun:
     task_id: int
+    fence: Fence
     job: asyncio.Task[None] | None = None
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     handback: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,11 +82,11 @@ class ShardRuns:
                 run.cancel.set()
 
     def lost(self, name: str) -> None:
-        """Our lease on shard `name` lapsed (a stall): start no more of its hosts, another worker may
-        be taking it over."""
+        """Our lease on shard `name` is held by another worker (we stalled): the shard's run stops
+        (its SSH channels closed) and writes nothing more."""
         run = self.runs.get(name)
         if run is not None:
-            run.handback.set()
+            run.fence.mark_lost("its renewal found it gone")
 
     def hand_back(self) -> list[asyncio.Task[None]]:
         """Stop taking shards and hand back the running ones; returns their jobs to wait for."""
@@ -115,10 +117,11 @@ class ShardRuns:
         return same_task < self.per_task and len(self.claimed) < self.per_worker
 
     async def _claimed_shard(self, name: str, task_id: int, step_id: int, index: int) -> None:
-        if not await leases.acquire(name, float(self.settings.worker_lease_seconds)):
+        epoch = await leases.take(name, float(self.settings.worker_lease_seconds))
+        if epoch is None:
             return  # another worker runs it
         await leases.release(shard_queued_mark(step_id, index), holder="queue")
-        run = _ShardRun(task_id, job=asyncio.current_task())
+        run = _ShardRun(task_id, Fence(name, leases.HOLDER, epoch), job=asyncio.current_task())
         self.runs[name] = run
         handed_back = False
         try:
@@ -145,16 +148,21 @@ class ShardRuns:
         first, last = layout[index]
         if task.cancel_requested:
             run.cancel.set()
-        recorder = TaskRecorder(task, event_bus, max_log_bytes=self.settings.max_log_bytes_per_host)
+        recorder = TaskRecorder(task, event_bus, max_log_bytes=self.settings.max_log_bytes_per_host, fence=run.fence)
         pool = SessionPool(self.runner.keys, connect_timeout=self.settings.ssh_connect_timeout)
         recorder.start()
+        watch = self.runner.close_on_loss(run.fence, pool)
         try:
             in_shard = TaskHostResult.filter(step_id=step_id, id__gte=first, id__lte=last)
             await self._take_over(task, await in_shard.filter(status=TaskStatus.RUNNING), recorder)
             results = await in_shard.filter(status=TaskStatus.PENDING).order_by("id")
             slots = self._slots.setdefault(task_id, asyncio.Semaphore(self.settings.runner_task_concurrency))
             await self.runner.run_hosts(task, step, recorder, pool, results, run.cancel, run.handback, slots)
+        except OwnerLost:
+            return False  # another worker has the shard now (the fence logged it)
         finally:
+            if watch is not None:
+                watch.cancel()
             await pool.close()
             await recorder.stop()
         ran = sum(1 for r in results if r.status != TaskStatus.PENDING)
