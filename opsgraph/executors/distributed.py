@@ -53,11 +53,13 @@ class Distributed:
         with contextlib.suppress(Exception):
             await self.broker.shutdown()
         leases.enable_leases(False)
+        await leases.close_renewal_connection()
 
 
 async def start_distributed(settings: Settings) -> Distributed:
     await ensure_broker_reachable(settings.broker_url)
     leases.enable_leases(True)
+    await leases.open_renewal_connection(settings.database_url)
     relay = RedisEventRelay(settings.broker_url)
     await relay.start()
     install_relay(relay)
@@ -107,6 +109,7 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
     parts.background += [
         asyncio.create_task(runtime.follow_control(), name="opsgraph-worker-control"),
         asyncio.create_task(runtime.keep_leases(), name="opsgraph-worker-leases"),
+        asyncio.create_task(runtime.poll_requests(), name="opsgraph-worker-requests"),
         asyncio.create_task(run_supervisor(settings, parts.queue), name="opsgraph-task-supervisor"),
     ]
     listening = asyncio.create_task(receiver.listen(finish), name="opsgraph-worker-receiver")

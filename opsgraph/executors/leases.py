@@ -15,6 +15,10 @@ Two uses, one mechanism:
   also returns the lease's epoch, its fencing token: executors/fencing.py) / `renew` / `release`,
   and `live_holders` to ask who holds what.
 
+Renewals go through a connection of their own (`open_renewal_connection`), not the pool the work
+uses: a worker whose pool is saturated by its own writes (five connections, each waiting on a busy
+database) must still renew in time, or it is taken for dead while it is only busy.
+
 In the embedded deployment (one process, `OPSGRAPH_BROKER_URL` unset) there is nobody to share
 with: `run_exclusively` runs every pass without touching the table (`enable_leases(False)`, the
 default), so that deployment behaves exactly as before.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import socket
@@ -39,6 +44,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
@@ -49,6 +55,7 @@ log = logging.getLogger("opsgraph.leases")
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 DEFAULT_LEASE_SECONDS = 30.0
 _enabled = False
+_renewal_db: BaseDBAsyncClient | None = None
 
 
 def enable_leases(on: bool) -> None:
@@ -86,13 +93,43 @@ async def take(name: str, seconds: float, holder: str = HOLDER) -> int | None:
 
 
 async def renew(names: Iterable[str], seconds: float, holder: str = HOLDER) -> set[str]:
-    """Extend the leases of `names` that we still hold; returns the names we no longer hold."""
+    """Extend the leases of `names` that we still hold; returns the names we no longer hold.
+
+    On the renewal connection when one is open (see the module's docstring)."""
     wanted = set(names)
     if not wanted:
         return set()
-    await Lease.filter(name__in=list(wanted), holder=holder).update(expires_at=time.time() + seconds)
-    held = await Lease.filter(name__in=list(wanted), holder=holder).values_list("name", flat=True)
-    return wanted - {str(name) for name in held}
+    held = Lease.filter(name__in=list(wanted), holder=holder)
+    if _renewal_db is not None:
+        held = held.using_db(_renewal_db)
+    await held.update(expires_at=time.time() + seconds)
+    still = await held.values_list("name", flat=True)
+    return wanted - {str(name) for name in still}
+
+
+async def open_renewal_connection(database_url: str) -> None:
+    """A one-connection client of the same database for `renew` (distributed deployment)."""
+    global _renewal_db
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    from opsgraph.core.db import normalise_database_url
+
+    config = expand_db_url(normalise_database_url(database_url))
+    client_class = importlib.import_module(config["engine"]).client_class
+    credentials = dict(config["credentials"])
+    if "minsize" in credentials or config["engine"].endswith("asyncpg"):
+        credentials.update(minsize=1, maxsize=1)
+    client: BaseDBAsyncClient = client_class(connection_name="lease-renewals", **credentials)
+    await client.create_connection(with_db=True)
+    _renewal_db = client
+
+
+async def close_renewal_connection() -> None:
+    global _renewal_db
+    client, _renewal_db = _renewal_db, None
+    if client is not None:
+        with contextlib.suppress(Exception):
+            await client.close()
 
 
 async def release(names: str | Iterable[str], holder: str = HOLDER) -> None:

@@ -160,15 +160,20 @@ class WorkerRuntime:
                     run.confirm.set()
 
     async def keep_leases(self) -> None:
-        """Renew this worker's presence (`worker:<holder>`, counted by /metrics) and its task leases."""
+        """Renew this worker's presence (`worker:<holder>`, counted by /metrics) and its task and shard leases.
+
+        Only lease renewals run in this loop, on the renewal connection (executors/leases.py): reading
+        cancels and approvals goes through the shared pool in `poll_requests`, so a pool saturated by
+        this worker's own writes delays those reads but never the renewals."""
         presence = f"worker:{leases.HOLDER}"
         try:
             while True:
                 started = time.monotonic()
                 try:
                     if self.running or self.shards.runs:
-                        await self._renew_and_poll()  # first: the leases others would take over
-                    await leases.acquire(presence, self.lease_seconds)
+                        await self._renew()  # first: the leases others would take over
+                    if await leases.renew([presence], self.lease_seconds):
+                        await leases.acquire(presence, self.lease_seconds)
                 except Exception as exc:  # the database is away: try again next time
                     log.warning("cannot renew task leases: %s", exc)
                 # At a fixed rate: a slow pass (a busy database) must not stretch the renewal period.
@@ -177,9 +182,8 @@ class WorkerRuntime:
             with contextlib.suppress(Exception):
                 await asyncio.shield(leases.release(presence))
 
-    async def _renew_and_poll(self) -> None:
-        ids = list(self.running)
-        names = [task_lease(i) for i in ids] + self.shards.lease_names()
+    async def _renew(self) -> None:
+        names = [task_lease(i) for i in self.running] + self.shards.lease_names()
         lost = await leases.renew(names, self.lease_seconds)
         still_running = {task_lease(i) for i in self.running} | set(self.shards.lease_names())
         fences = {run.fence.name: run.fence for run in self.running.values()}
@@ -187,6 +191,21 @@ class WorkerRuntime:
             if name in fences:
                 fences[name].mark_lost("its renewal found it gone")
             self.shards.lost(name)
+
+    async def poll_requests(self) -> None:
+        """Every `lease / 3` s, read the cancels and approval decisions of what runs here (a lost
+        control message only delays them)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if not (self.running or self.shards.runs):
+                continue
+            try:
+                await self._poll()
+            except Exception as exc:  # the database is away: try again next time
+                log.warning("cannot read cancel requests: %s", exc)
+
+    async def _poll(self) -> None:
+        ids = list(self.running)
         polled = set(ids) | self.shards.task_ids()
         for task_id in await Task.filter(id__in=list(polled), cancel_requested=True).values_list("id", flat=True):
             self.shards.cancel(int(str(task_id)))
