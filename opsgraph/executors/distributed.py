@@ -14,6 +14,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
+from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
 from opsgraph.core.broker_check import ensure_broker_reachable
@@ -28,7 +29,14 @@ from opsgraph.executors.runner import TaskRunner
 from opsgraph.executors.sharding.barrier import ShardedSteps
 from opsgraph.executors.sharding.shard_runs import ShardRuns
 from opsgraph.executors.task_supervisor import run_supervisor
-from opsgraph.executors.taskiq_queue import RUN_SHARD, RUN_TASK, DistributedQueue, RedisTaskBroker, make_broker
+from opsgraph.executors.taskiq_queue import (
+    RUN_SHARD,
+    RUN_TASK,
+    DistributedQueue,
+    RedisTaskBroker,
+    make_broker,
+    worker_presence,
+)
 from opsgraph.executors.worker_runtime import WorkerRuntime
 
 log = logging.getLogger("opsgraph.distributed")
@@ -101,6 +109,8 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
         run_startup=False,
         propagate_exceptions=False,
         wait_tasks_timeout=float(settings.worker_shutdown_seconds),
+        # A message stays in this worker's list until its handler returns (executors/taskiq_queue.py).
+        ack_type=AcknowledgeType.WHEN_EXECUTED,
     )
     finish = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -112,6 +122,8 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
         asyncio.create_task(runtime.poll_requests(), name="opsgraph-worker-requests"),
         asyncio.create_task(run_supervisor(settings, parts.queue), name="opsgraph-task-supervisor"),
     ]
+    # Present before taking any message, or the supervisor would put back what this worker takes.
+    await leases.acquire(worker_presence(leases.HOLDER), float(settings.worker_lease_seconds))
     listening = asyncio.create_task(receiver.listen(finish), name="opsgraph-worker-receiver")
     log.info("worker %s ready: up to %s tasks at once", leases.HOLDER, concurrency)
     try:

@@ -9,8 +9,12 @@ Each pass, over the tasks that are not finished and whose lease `task:<id>` nobo
   remote commands that worker left running and marks the unfinished hosts INTERRUPTED and the task
   ABNORMAL (executors/recovery.py `resolve_interrupted_task`); finished hosts keep their results;
 - PENDING / WAITING: queued again once their `queued:` mark has expired (the message was lost with
-  a Redis restart, a worker died before taking it, or one stopped while the task waited for an
-  approval). A duplicate message is harmless: only the lease holder runs a task.
+  a Redis restart, or a worker stopped while the task waited for an approval). A duplicate message
+  is harmless: only the lease holder runs a task.
+Messages that workers took and did not finish handling before they died (a worker's list
+`opsgraph:taking:<holder>`, executors/taskiq_queue.py) go back onto the queue once that worker's
+presence lease has expired, so a message taken by a worker killed before it leased the task is
+run again within about `worker_lease_seconds` + one pass, not `requeue_after_seconds`.
 Then the task-end callbacks that no process is delivering are sent again, and the OpenC3 task
 notices a dead worker did not send (executors/tree_task_notices.py).
 """
@@ -29,7 +33,7 @@ from opsgraph.executors.fencing import Fence
 from opsgraph.executors.queue import TaskQueue
 from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.sharding.layout import sharded_step_open
-from opsgraph.executors.taskiq_queue import queued_mark, task_lease
+from opsgraph.executors.taskiq_queue import DistributedQueue, queued_mark, task_lease
 from opsgraph.executors.tree_task_notices import sweep_missed_tree_notices
 from opsgraph.models.tasks import Task, TaskKind, TaskStatus
 
@@ -67,6 +71,8 @@ async def supervise_once(settings: Settings, queue: TaskQueue) -> dict[str, int]
         elif queued_mark(task_id) not in held and row["created_at"] < young:
             await queue.submit(task_id)
             requeued += 1
+    if isinstance(queue, DistributedQueue):
+        requeued += await queue.restore_deliveries()  # messages taken by workers that died
     callbacks = await redeliver_pending_callbacks(settings, older_than=float(settings.worker_lease_seconds))
     await sweep_missed_tree_notices(_NOTICE_WINDOW, older_than=float(settings.worker_lease_seconds))
     if resolved or requeued:

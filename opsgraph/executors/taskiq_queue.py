@@ -12,6 +12,15 @@ any worker runs it.
 
 Redis being away never fails a request: the task row is already stored PENDING, and the supervisor
 enqueues again any PENDING or WAITING task that nobody owns once its `queued:` mark has expired.
+
+A message a worker has taken is not lost with that worker: taking one moves it atomically (BLMOVE)
+from the queue to the worker's own list `opsgraph:taking:<holder>`, and it is removed from there
+(acknowledged) only when its handler returns. A worker that dies leaves its list behind; once its
+presence lease `worker:<holder>` has expired, the supervisor moves the list back onto the queue
+(`restore_deliveries`). So a message taken by a worker killed before it leased the task waits
+about `worker_lease_seconds` + a supervisor interval, not `requeue_after_seconds` (the bound for a
+message lost with Redis itself). A message moved back for a task that did run is a duplicate, and
+duplicates are harmless (only the lease holder runs a task).
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
+from functools import partial
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from taskiq import AsyncBroker
+from taskiq import AckableMessage
 from taskiq.exceptions import TaskiqError
 from taskiq.kicker import AsyncKicker
 from taskiq_redis import ListQueueBroker
@@ -35,6 +46,8 @@ from opsgraph.executors.sharding.layout import shard_queued_mark
 log = logging.getLogger("opsgraph.queue")
 
 QUEUE_NAME = "opsgraph:tasks"
+TAKING_PREFIX = "opsgraph:taking:"
+_TAKE_WAIT = 0  # BLMOVE blocks until a message comes, as the stock broker's BRPOP did
 RUN_TASK = "opsgraph.run_task"
 RUN_SHARD = "opsgraph.run_shard"
 CONTROL_KEY = 0  # every worker follows this key of the control bus
@@ -49,22 +62,58 @@ def queued_mark(task_id: int) -> str:
     return f"queued:task:{task_id}"
 
 
-class RedisTaskBroker(ListQueueBroker):
-    """taskiq-redis's list broker that rides out a Redis restart: its listener reconnects instead
-    of ending the worker (the stock one only retries on the builtin ConnectionError)."""
+def worker_presence(holder: str) -> str:
+    """The lease a live worker renews (executors/worker_runtime.py `keep_leases`)."""
+    return f"worker:{holder}"
 
-    async def listen(self) -> AsyncGenerator[bytes, None]:
+
+def taking_list(holder: str) -> str:
+    return f"{TAKING_PREFIX}{holder}"
+
+
+class RedisTaskBroker(ListQueueBroker):
+    """taskiq-redis's list broker, with two changes: a message taken is kept in the taker's own list
+    until acknowledged (see the module's docstring), and its listener rides out a Redis restart
+    (it reconnects instead of ending the worker)."""
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:  # type: ignore[override]
+        taking = taking_list(leases.HOLDER)
         failing = False
         while True:
             try:
-                async for message in super().listen():
-                    failing = False
-                    yield message
+                async with Redis(connection_pool=self.connection_pool) as client:
+                    while True:
+                        taken = await client.blmove(self.queue_name, taking, _TAKE_WAIT, "RIGHT", "LEFT")
+                        failing = False
+                        if taken is not None:
+                            data = taken.encode() if isinstance(taken, str) else bytes(taken)
+                            yield AckableMessage(data=data, ack=partial(self._acknowledge, taking, data))
             except (RedisError, OSError) as exc:
                 if not failing:
                     log.warning("lost the task queue on Redis (%s); reconnecting", exc)
                 failing = True
                 await asyncio.sleep(1.0)
+
+    async def _acknowledge(self, taking: str, data: bytes) -> None:
+        try:
+            async with Redis(connection_pool=self.connection_pool) as client:
+                await client.lrem(taking, 1, data)  # type: ignore[arg-type]  # redis-py takes bytes too
+        except (RedisError, OSError) as exc:  # left in the list: at worst a harmless duplicate later
+            log.warning("cannot acknowledge a task message on Redis: %s", exc)
+
+    async def takers(self) -> list[str]:
+        """The holders that have a list of taken messages."""
+        async with Redis(connection_pool=self.connection_pool) as client:
+            keys = [key async for key in client.scan_iter(match=f"{TAKING_PREFIX}*", count=500)]
+        return [(key.decode() if isinstance(key, bytes) else str(key))[len(TAKING_PREFIX) :] for key in keys]
+
+    async def give_back(self, holder: str) -> int:
+        """Move the messages `holder` took back onto the queue, next in line; returns how many."""
+        moved = 0
+        async with Redis(connection_pool=self.connection_pool) as client:
+            while await client.lmove(taking_list(holder), self.queue_name, "RIGHT", "RIGHT") is not None:
+                moved += 1
+        return moved
 
 
 def make_broker(url: str) -> RedisTaskBroker:
@@ -74,7 +123,7 @@ def make_broker(url: str) -> RedisTaskBroker:
 class DistributedQueue:
     """The `TaskQueue` of servers (and of workers, for what their tasks start)."""
 
-    def __init__(self, broker: AsyncBroker, settings: Settings) -> None:
+    def __init__(self, broker: RedisTaskBroker, settings: Settings) -> None:
         self.broker = broker
         self.settings = settings
 
@@ -104,6 +153,22 @@ class DistributedQueue:
     async def confirm(self, task_id: int) -> bool:
         control_bus.publish(CONTROL_KEY, {"op": "confirm", "task": task_id})
         return await self.is_owned(task_id)
+
+    async def restore_deliveries(self) -> int:
+        """Messages taken by workers whose presence lease has expired go back onto the queue."""
+        moved = 0
+        try:
+            takers = await self.broker.takers()
+            live = await leases.live_holders([worker_presence(holder) for holder in takers])
+            for holder in takers:
+                if worker_presence(holder) not in live:
+                    moved += await self.broker.give_back(holder)
+        except (RedisError, OSError) as exc:
+            log.warning("cannot look for the messages of stopped workers on Redis: %s", exc)
+            return 0
+        if moved:
+            log.warning("%s task message(s) taken by stopped workers put back on the queue", moved)
+        return moved
 
     async def is_owned(self, task_id: int) -> bool:
         """A worker holds the task's lease (it is running or waiting there)."""

@@ -36,7 +36,7 @@ from opsgraph.executors.recovery import resolve_interrupted_task
 from opsgraph.executors.runner import HandedBack, TaskRunner
 from opsgraph.executors.sharding.layout import sharded_step_open
 from opsgraph.executors.sharding.shard_runs import ShardRuns
-from opsgraph.executors.taskiq_queue import CONTROL_KEY, control_bus, task_lease
+from opsgraph.executors.taskiq_queue import CONTROL_KEY, control_bus, queued_mark, task_lease, worker_presence
 from opsgraph.models.tasks import FINISHED_STATUSES, Task, TaskKind, TaskStatus, TaskStep
 from opsgraph.models.tickets import Ticket
 
@@ -99,6 +99,8 @@ class WorkerRuntime:
         epoch = await leases.take(name, self.lease_seconds)
         if epoch is None:
             return  # another worker owns it
+        # The message is ours now: the supervisor need not queue the task again (executors/taskiq_queue.py).
+        await leases.release(queued_mark(task_id), holder="queue")
         fence = Fence(name, leases.HOLDER, epoch)
         handed_back = False
         try:
@@ -160,12 +162,13 @@ class WorkerRuntime:
                     run.confirm.set()
 
     async def keep_leases(self) -> None:
-        """Renew this worker's presence (`worker:<holder>`, counted by /metrics) and its task and shard leases.
+        """Renew this worker's presence (`worker:<holder>`, counted by /metrics, and the sign that the
+        messages it took are still in hand: executors/taskiq_queue.py) and its task and shard leases.
 
         Only lease renewals run in this loop, on the renewal connection (executors/leases.py): reading
         cancels and approvals goes through the shared pool in `poll_requests`, so a pool saturated by
         this worker's own writes delays those reads but never the renewals."""
-        presence = f"worker:{leases.HOLDER}"
+        presence = worker_presence(leases.HOLDER)
         try:
             while True:
                 started = time.monotonic()
