@@ -14,10 +14,11 @@ locked until the commit, numbers are committed in order. A subscriber that sees 
 first fills the gap from the database (schema/subscriptions/tasks.py).
 
 Host rows are written as data, not one UPDATE each: a batch's host changes are merged per row (its
-latest state, the union of the fields changed) and saved with one statement per set of fields
-(`bulk_update`). With 100 hosts in flight a batch held ~100 single-row UPDATEs, each a round trip
-to SQLite's one connection while the transaction holds it (and hosts wait for that connection for
-their host key and process records on their way to running).
+latest state, the union of the fields changed) and saved with one `executemany` per set of fields
+(recorder_rows.py; events are inserted the same way). With 100 hosts in flight a batch held ~100
+single-row UPDATEs, each a round trip to SQLite's one connection while the transaction holds it (and
+hosts wait for that connection for their host key and process records on their way to running);
+`bulk_update` then cost most of the recorder's CPU, rendering its CASE expressions on every batch.
 
 With a `fence` (the lease the run holds, executors/fencing.py) each batch commits only if that
 lease is still ours at the epoch the run took it with, checked at the end of the batch's own
@@ -39,6 +40,7 @@ from tortoise.expressions import F
 from opsgraph.core.events import EventBus
 from opsgraph.executors.fencing import Fence, OwnerLost, fenced
 from opsgraph.executors.leases import leases_enabled
+from opsgraph.executors.recorder_rows import EventRow, insert_rows, update_rows
 from opsgraph.models.tasks import EventKind, Task, TaskEvent, TaskHostResult, TaskStatus, TaskStep
 
 log = logging.getLogger("opsgraph.recorder")
@@ -53,12 +55,12 @@ def now() -> datetime:
 _STATUS_FIELDS = ("status", "exit_code", "failure", "error", "started_at", "finished_at")
 _PHASE_FIELDS = ("phase",)
 _LOG_FIELDS = ("log", "log_size", "log_truncated")
-_BULK_ROWS = 500
+_EVENT_FIELDS = ("task_id", "seq", "kind", "payload", "created_at")
 
 
 @dataclass
 class _Write:
-    events: list[TaskEvent]
+    events: list[EventRow]
     apply: Apply | None
     done: asyncio.Future[None]
     results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = ()  # host rows to save, which fields
@@ -118,10 +120,7 @@ class TaskRecorder:
         first = 0 if self.shared_seq else self._seq + 1  # shared: numbered by the writer, in its transaction
         if not self.shared_seq:
             self._seq += len(rows)
-        events = [
-            TaskEvent(task_id=self.task.id, seq=first + i, kind=kind, payload=payload, created_at=stamp)
-            for i, (kind, payload) in enumerate(rows)
-        ]
+        events = [EventRow(self.task.id, first + i, kind, payload, stamp) for i, (kind, payload) in enumerate(rows)]
         write = _Write(events, apply, asyncio.get_running_loop().create_future(), results)
         write.done.add_done_callback(_log_failure)
         self._queue.append(write)
@@ -144,7 +143,7 @@ class TaskRecorder:
                     events = [e for w in batch for e in w.events]
                     if self.shared_seq:
                         await _number(self.task.id, events)  # last: the task row stays locked until the commit
-                    await TaskEvent.bulk_create(events)
+                    await insert_rows(TaskEvent, _EVENT_FIELDS, events)
                     if not self.shared_seq:
                         await Task.filter(id=self.task.id).update(last_seq=events[-1].seq)
             except OwnerLost as lost:  # dropped, and so is whatever is queued behind it
@@ -310,7 +309,7 @@ class TaskRecorder:
         await self._write(rows, wait=False, results=tuple((result, _LOG_FIELDS) for result in updates))
 
 
-async def _number(task_id: int, events: list[TaskEvent]) -> None:
+async def _number(task_id: int, events: list[EventRow]) -> None:
     """Take the next numbers of the task's stream for `events` (inside the writer's transaction)."""
     await Task.filter(id=task_id).update(last_seq=F("last_seq") + len(events))
     last = await Task.filter(id=task_id).values_list("last_seq", flat=True)
@@ -329,10 +328,7 @@ async def _save_results(changes: list[tuple[TaskHostResult, tuple[str, ...]]]) -
     for result, changed in merged.values():
         groups.setdefault(tuple(sorted(changed)), []).append(result)
     for columns, results in groups.items():
-        if len(results) == 1:
-            await results[0].save(update_fields=list(columns))
-        else:
-            await TaskHostResult.bulk_update(results, fields=list(columns), batch_size=_BULK_ROWS)
+        await update_rows(TaskHostResult, columns, results)
 
 
 def _log_failure(done: asyncio.Future[None]) -> None:
