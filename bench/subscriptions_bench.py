@@ -134,7 +134,8 @@ def _spread(values: list[float], fmt: str) -> str:
 
 def render(report: Report, args: argparse.Namespace) -> list[str]:
     header = (
-        f"{'subs':>5} | {'contender':<20} | {'attach s':>18} | {'lag p50 ms':>20} | {'lag p99 ms':>20} | "
+        f"{'subs':>5} | {'contender':<20} | {'attach s':>18} | {'attach CPU ms/sub':>18} | "
+        f"{'lag p50 ms':>20} | {'lag p99 ms':>20} | "
         f"{'CPU µs/event/subscriber':>26} | events | checks"
     )
     lines = [header, "-" * len(header)]
@@ -146,6 +147,7 @@ def render(report: Report, args: argparse.Namespace) -> list[str]:
             failures = sorted({f for r in runs for f in r.failures})
             lines.append(
                 f"{size:>5} | {name:<20} | {_spread([r.attach_s for r in runs], '.2f'):>18} | "
+                f"{_spread([r.attach_cpu_ms_per_subscriber for r in runs], '.2f'):>18} | "
                 f"{_spread([r.lag(0.5) for r in runs], '.0f'):>20} | "
                 f"{_spread([r.lag(0.99) for r in runs], '.0f'):>20} | "
                 f"{_spread([r.cpu_us_per_delivery for r in runs], '.1f'):>26} | {runs[0].live_events:>6} | "
@@ -156,7 +158,8 @@ def render(report: Report, args: argparse.Namespace) -> list[str]:
             pairs = list(zip(ours, theirs, strict=False))
             lines.append(
                 f"{'':>5} | OpsGraph ÷ baseline, round by round: attach "
-                f"{_spread([a.attach_s / b.attach_s for a, b in pairs], '.1f')}×, lag p99 "
+                f"{_spread([a.attach_s / b.attach_s for a, b in pairs], '.1f')}× (server CPU "
+                f"{_spread([a.attach_cpu_s / b.attach_cpu_s for a, b in pairs], '.1f')}×), lag p99 "
                 f"{_spread([a.lag(0.99) / b.lag(0.99) for a, b in pairs], '.1f')}×, CPU per delivery "
                 f"{_spread([a.cpu_us_per_delivery / b.cpu_us_per_delivery for a, b in pairs], '.1f')}×"
             )

@@ -62,8 +62,13 @@ class RunResult:
     lags_ms: list[float]
     live_events: int
     cpu_s: float
+    attach_cpu_s: float = float("nan")  # the server's CPU time while the subscribers attached
     failures: list[str] = field(default_factory=list)
     recorded: Recorded = field(default_factory=list)
+
+    @property
+    def attach_cpu_ms_per_subscriber(self) -> float:
+        return 1e3 * self.attach_cpu_s / max(self.subscribers, 1)
 
     @property
     def cpu_us_per_delivery(self) -> float:
@@ -183,17 +188,20 @@ def opsgraph_run(
     """The run and go's time (the recorded stream, with `record`, is the baseline's script)."""
     go_file = Path(f"/tmp/opsgraph-subscriptions-bench-{uuid.uuid4().hex}")
     task_id = start_job(contender, job, waiting_script(go_file, job.lines, job.interval))
+    attach_cpu_before = process_cpu(contender.pid)
     clients = Clients.start(contender, task_id, subscribers, processes, workdir, record)
     try:
         attach = clients.wait_attached()
         cpu_before, go_time = process_cpu(contender.pid), time.time()
+        attach_cpu = cpu_before - attach_cpu_before
         go_file.touch(mode=0o644)
         lags, failures, live, recorded = clients.collect(go_time)
     finally:
         go_file.unlink(missing_ok=True)
         clients.kill()
     cpu = process_cpu(contender.pid) - cpu_before
-    return RunResult(contender.name, subscribers, attach, lags, live, cpu, failures, recorded), go_time
+    result = RunResult(contender.name, subscribers, attach, lags, live, cpu, attach_cpu, failures, recorded)
+    return result, go_time
 
 
 def baseline_run(
@@ -203,16 +211,18 @@ def baseline_run(
     replay = [event for at, event in recorded if at < go_time]
     live = [[at - go_time, {k: v for k, v in event.items() if k != "at"}] for at, event in recorded if at >= go_time]
     httpx.post(f"{contender.http_url}/load", json={"replay": replay, "live": live}, timeout=60).raise_for_status()
+    attach_cpu_before = process_cpu(contender.pid)
     clients = Clients.start(contender, "baseline", subscribers, processes, workdir, record=False)
     try:
         attach = clients.wait_attached()
         cpu_before, go = process_cpu(contender.pid), time.time()
+        attach_cpu = cpu_before - attach_cpu_before
         httpx.post(f"{contender.http_url}/go", timeout=60).raise_for_status()
         lags, failures, live_count, _ = clients.collect(go)
     finally:
         clients.kill()
     cpu = process_cpu(contender.pid) - cpu_before
-    return RunResult(contender.name, subscribers, attach, lags, live_count, cpu, failures)
+    return RunResult(contender.name, subscribers, attach, lags, live_count, cpu, attach_cpu, failures)
 
 
 def iso(epoch: float) -> str:

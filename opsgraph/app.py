@@ -90,10 +90,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         messages.start()
         monitoring = asyncio.create_task(run_monitoring(settings), name="opsgraph-monitoring")
         # What exists now (modules, the schema, the ORM's models) lives as long as the process: out
-        # of the collector's reach, full collections walk only what requests and events allocate
-        # (with 1,000 subscribers they walked millions of objects and paused the loop).
+        # of the collector's reach, collections walk only what requests and events allocate. And
+        # collect less often: nearly all of that is freed by reference counting, yet with 1,000
+        # subscriptions open the default thresholds (700, 10, 10) cost 1.2-2 s of every ~10 s in
+        # the collector, with full collections pausing the loop 300-800 ms (0.36 s and 75 ms with
+        # these; bench.subscriptions_bench, the server's gc.callbacks).
         gc.collect()
         gc.freeze()
+        gc.set_threshold(20_000, 20, 50)
         try:
             yield
         finally:
