@@ -8,7 +8,8 @@ routes from their OpenAPI documents, which are generated from their route tables
 called here as soon as it exists. OpenC3 rows that need no login are
 marked `security: []` in the document and must be named in `OPENC3_PUBLIC`, so a route cannot
 become public unnoticed. And `test_every_route_belongs_to_a_family` fails when the app mounts a
-route that no family (or the short list of deliberately open routes) covers.
+route that no family (or the short list of deliberately open routes) covers. WebSocket routes are
+rows of their own table, one per route (test_websocket_refusals.py).
 """
 
 from __future__ import annotations
@@ -16,18 +17,24 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from jose import jwt
 
 from tests.huawei.sdk import signed_request
-from tests.support.server import APP_CODE, APP_SECRET, SECRET_KEY, Server
+from tests.robustness.refusal_cases import (
+    ALL,
+    CASES,
+    LOGIN,
+    Credentials,
+    credentials_for,
+    mounted_routes,
+    revoked_token_of,
+)
+from tests.support.server import APP_CODE, APP_SECRET, Server
 
-CASES = ["missing", "forged", "expired", "revoked", "wrong-app", "wrong-signature"]
 # A wrong app secret costs one scrypt (~50 ms of CPU, on purpose) per request: it is tried on the
 # first route of each system / module / service rather than on all of them (the refusal is the
 # dispatcher's, the same for every route of a group; the other cases still call every route).
@@ -35,16 +42,6 @@ SAMPLED = {"wrong-app"}
 BK_AUTH_FAILED = 1306000
 OPENC3_NOT_LOGGED_IN = 10000
 HUAWEI_PROJECT = "project-refusals"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What a case hands to a family's request builder."""
-
-    token: str | None = None  # a login JWT (Bearer / bk_token / cookie / X-Auth-Token)
-    app_code: str | None = None
-    app_secret: str | None = None
-    raw: str | None = None  # a made-up value for the family's own credential
 
 
 @dataclass(frozen=True)
@@ -60,19 +57,6 @@ class Context:
 
     server: Server
     access_key: dict[str, str]  # a real Huawei AK/SK of HUAWEI_PROJECT
-
-
-def _jwt(username: str, *, key: str = SECRET_KEY, expires_in: int = 3600) -> str:
-    now = int(time.time())
-    claims = {
-        "sub": username,
-        "iat": now - 10,
-        "nbf": now - 10,
-        "exp": now + expires_in,
-        "jti": uuid.uuid4().hex,
-        "gen": 0,
-    }
-    return str(jwt.encode(claims, key, algorithm="HS256"))
 
 
 Send = Callable[[httpx.Client, Context, Endpoint, Credentials], httpx.Response]
@@ -219,8 +203,6 @@ OPENC3_PUBLIC = frozenset(
         "GET /api/connector/version/name",
     }
 )
-ALL = tuple(CASES)
-LOGIN = ("missing", "forged", "expired", "revoked", "wrong-signature")
 FAMILIES: dict[str, Family] = {
     "graphql": Family(("/graphql",), _one("POST", "/graphql"), _graphql, _graphql_refused, LOGIN),
     "bk": Family(
@@ -263,11 +245,7 @@ OPEN = (
 
 @pytest.fixture(scope="module")
 def revoked_token(server: Server) -> str:
-    name = f"revoked-{uuid.uuid4().hex[:8]}"
-    server.cli("admin", "create-user", name, "--password", "a-long-password-1", "--superuser")
-    token = server.cli("admin", "issue-token", name).stdout
-    server.cli("admin", "revoke-tokens", name)
-    return token
+    return revoked_token_of(server)
 
 
 @pytest.fixture(scope="module")
@@ -276,24 +254,13 @@ def context(server: Server) -> Context:
     return Context(server=server, access_key=json.loads(created.stdout))
 
 
-def _credentials(case: str, revoked: str) -> Credentials:
-    return {
-        "missing": Credentials(),
-        "forged": Credentials(raw=f"forged-{uuid.uuid4().hex}"),
-        "expired": Credentials(token=_jwt("admin", expires_in=-60)),
-        "revoked": Credentials(token=revoked),
-        "wrong-app": Credentials(app_code=APP_CODE, app_secret="not-the-secret"),
-        "wrong-signature": Credentials(token=_jwt("admin", key="another-key-that-is-long-enough-0123456789")),
-    }[case]
-
-
 PAIRS = [(name, case) for name, family in FAMILIES.items() for case in family.cases]
 
 
 @pytest.mark.parametrize(("family", "case"), PAIRS, ids=[f"{f}-{c}" for f, c in PAIRS])
 def test_refused(server: Server, context: Context, revoked_token: str, family: str, case: str) -> None:
     spec = FAMILIES[family]
-    credentials = _credentials(case, revoked_token)
+    credentials = credentials_for(case, revoked_token)
     accepted = []
     with httpx.Client(base_url=server.url, timeout=30) as client:
         endpoints = spec.routes(client)
@@ -340,24 +307,13 @@ def test_the_table_holds_real_credentials_apart(server: Server, context: Context
 
 
 def test_every_route_belongs_to_a_family() -> None:
-    from starlette.routing import Route, WebSocketRoute
+    from starlette.routing import Route
 
-    from opsgraph.app import create_app
-    from opsgraph.core.settings import Settings
-
-    app = create_app(
-        Settings(
-            data_dir=__import__("pathlib").Path("/tmp"),
-            database_url="sqlite://:memory:",
-            secret_key="k" * 40,
-            dev_mode=True,
-        )
-    )
     prefixes = [prefix for family in FAMILIES.values() for prefix in family.prefixes]
     uncovered = [
         route.path
-        for route in app.routes
-        if isinstance(route, Route | WebSocketRoute)
+        for route in mounted_routes()
+        if isinstance(route, Route)  # WebSocket routes: test_websocket_refusals.py, one row each
         and not route.path.startswith(OPEN)
         and not route.path.startswith(tuple(prefixes))
     ]
