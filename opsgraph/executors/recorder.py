@@ -110,12 +110,13 @@ class TaskRecorder:
         *,
         wait: bool = True,
         results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = (),
-    ) -> None:
-        """Queue row updates and their events for the writer; with `wait`, return once committed."""
+    ) -> asyncio.Future[None]:
+        """Queue row updates and their events for the writer; with `wait`, return once committed.
+        Returns the change's commit, which a caller that did not wait may await later."""
         if self.fence is not None and self.fence.lost.is_set():
             if wait:
                 raise OwnerLost(self.fence.name)
-            return  # the run lost its lease: nothing more is written
+            return _failed(OwnerLost(self.fence.name))  # the run lost its lease: nothing more is written
         stamp = now()
         first = 0 if self.shared_seq else self._seq + 1  # shared: numbered by the writer, in its transaction
         if not self.shared_seq:
@@ -129,6 +130,7 @@ class TaskRecorder:
             self._writer = asyncio.create_task(self._write_batches(), name=f"opsgraph-recorder-{self.task.id}")
         if wait:
             await asyncio.shield(write.done)
+        return write.done
 
     async def _write_batches(self) -> None:
         while self._queue:
@@ -208,8 +210,9 @@ class TaskRecorder:
         failure: str = "",
         error: str = "",
         wait: bool = False,
-    ) -> None:
-        """`wait`: return once committed (a host's RUNNING state before its command starts)."""
+    ) -> asyncio.Future[None]:
+        """`wait`: return once committed. Returns the commit: a host's RUNNING state is awaited
+        through it before the host's work starts, after connecting, which the commit overlaps."""
         await self.flush_logs(result.id)
         result.status = status
         if status == TaskStatus.RUNNING:
@@ -233,7 +236,7 @@ class TaskRecorder:
             "failure": failure,
             "error": result.error,
         }
-        await self._write([(EventKind.HOST_STATUS, payload)], wait=wait, results=((result, _STATUS_FIELDS),))
+        return await self._write([(EventKind.HOST_STATUS, payload)], wait=wait, results=((result, _STATUS_FIELDS),))
 
     async def host_phase(self, result: TaskHostResult, phase: str) -> None:
         result.phase = phase[:64]
@@ -329,6 +332,14 @@ async def _save_results(changes: list[tuple[TaskHostResult, tuple[str, ...]]]) -
         groups.setdefault(tuple(sorted(changed)), []).append(result)
     for columns, results in groups.items():
         await update_rows(TaskHostResult, columns, results)
+
+
+def _failed(exc: BaseException) -> asyncio.Future[None]:
+    """A commit that will never happen: awaiting it raises `exc`."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_exception(exc)
+    done.add_done_callback(_log_failure)  # retrieves it: no "never retrieved" warning when nobody awaits
+    return done
 
 
 def _log_failure(done: asyncio.Future[None]) -> None:
