@@ -82,6 +82,9 @@ class SshTarget:
         return f"{self.address}:{self.port}"
 
 
+KeyLoader = Callable[[SshTarget], asyncssh.SSHKey | None]  # a target's private key, parsed
+
+
 class SshFailure(OpsGraphError):
     """Why a host could not be worked on; `code` is the HostFailure value."""
 
@@ -453,7 +456,8 @@ async def _pump_lines(
         await emit(pending)
 
 
-def _private_key(target: SshTarget) -> asyncssh.SSHKey | None:
+def load_client_key(target: SshTarget) -> asyncssh.SSHKey | None:
+    """The target's private key, parsed (None when it logs in with a password)."""
     if target.private_key is None:
         return None
     try:
@@ -494,9 +498,13 @@ def _connect_failure(exc: BaseException, target: SshTarget, client: _Client, tim
 
 
 async def _connect(
-    target: SshTarget, keys: HostKeyStore, connect_timeout: float, tunnel: asyncssh.SSHClientConnection | None
+    target: SshTarget,
+    keys: HostKeyStore,
+    connect_timeout: float,
+    tunnel: asyncssh.SSHClientConnection | None,
+    load_key: KeyLoader,
 ) -> tuple[asyncssh.SSHClientConnection, asyncssh.SSHKey]:
-    private_key = _private_key(target)
+    private_key = load_key(target)
     if private_key is None and target.password is None:
         raise SshFailure(HostFailure.AUTH_FAILED, f"no password or private key for user {target.username}")
     methods = (["publickey"] if private_key is not None else []) + (
@@ -540,17 +548,20 @@ async def _connect(
     return connection, client.host_key
 
 
-async def open_session(target: SshTarget, keys: HostKeyStore, *, connect_timeout: float = 10) -> SshSession:
-    """Connect and authenticate (through `target.jump` when set); raises SshFailure."""
+async def open_session(
+    target: SshTarget, keys: HostKeyStore, *, connect_timeout: float = 10, load_key: KeyLoader = load_client_key
+) -> SshSession:
+    """Connect and authenticate (through `target.jump` when set); raises SshFailure. `load_key` parses
+    the target's private key (a pool of many sessions passes one that parses each key once)."""
     jump: SshSession | None = None
     if target.jump is not None:
         try:
-            jump = await open_session(target.jump, keys, connect_timeout=connect_timeout)
+            jump = await open_session(target.jump, keys, connect_timeout=connect_timeout, load_key=load_key)
         except SshFailure as exc:
             raise SshFailure(exc.failure, f"jump host {target.jump.where} for {target.where}: {exc.message}") from exc
     try:
         connection, host_key = await _connect(
-            target, keys, connect_timeout, jump._connection if jump is not None else None
+            target, keys, connect_timeout, jump._connection if jump is not None else None, load_key
         )
     except BaseException:
         if jump is not None:
