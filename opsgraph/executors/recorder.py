@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.models import Model
 
 from opsgraph.core.events import EventBus
 from opsgraph.executors.fencing import Fence, OwnerLost, fenced
@@ -58,12 +59,16 @@ _LOG_FIELDS = ("log", "log_size", "log_truncated")
 _EVENT_FIELDS = ("task_id", "seq", "kind", "payload", "created_at")
 
 
+_Insert = tuple[type[Model], tuple[str, ...], Any]  # (model, fields, an object with an attribute per field)
+
+
 @dataclass
 class _Write:
     events: list[EventRow]
     apply: Apply | None
     done: asyncio.Future[None]
     results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = ()  # host rows to save, which fields
+    inserts: tuple[_Insert, ...] = ()  # other rows to insert in the same transaction (e.g. remote processes)
 
 
 @dataclass
@@ -110,6 +115,7 @@ class TaskRecorder:
         *,
         wait: bool = True,
         results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = (),
+        inserts: tuple[_Insert, ...] = (),
     ) -> asyncio.Future[None]:
         """Queue row updates and their events for the writer; with `wait`, return once committed.
         Returns the change's commit, which a caller that did not wait may await later."""
@@ -122,7 +128,7 @@ class TaskRecorder:
         if not self.shared_seq:
             self._seq += len(rows)
         events = [EventRow(self.task.id, first + i, kind, payload, stamp) for i, (kind, payload) in enumerate(rows)]
-        write = _Write(events, apply, asyncio.get_running_loop().create_future(), results)
+        write = _Write(events, apply, asyncio.get_running_loop().create_future(), results, inserts)
         write.done.add_done_callback(_log_failure)
         self._queue.append(write)
         self._queued.set()
@@ -142,11 +148,12 @@ class TaskRecorder:
                         if write.apply is not None:
                             await write.apply()
                     await _save_results([change for write in batch for change in write.results])
+                    await _insert_all([row for write in batch for row in write.inserts])
                     events = [e for w in batch for e in w.events]
-                    if self.shared_seq:
+                    if events and self.shared_seq:
                         await _number(self.task.id, events)  # last: the task row stays locked until the commit
                     await insert_rows(TaskEvent, _EVENT_FIELDS, events)
-                    if not self.shared_seq:
+                    if events and not self.shared_seq:
                         await Task.filter(id=self.task.id).update(last_seq=events[-1].seq)
             except OwnerLost as lost:  # dropped, and so is whatever is queued behind it
                 batch, self._queue = batch + self._queue, []
@@ -237,6 +244,12 @@ class TaskRecorder:
             "error": result.error,
         }
         return await self._write([(EventKind.HOST_STATUS, payload)], wait=wait, results=((result, _STATUS_FIELDS),))
+
+    async def insert_row(self, model: type[Model], fields: tuple[str, ...], row: Any) -> None:
+        """Insert `row` (an attribute per field of `fields`) with the writer's next batch, under the
+        run's fence, and return once committed: one statement shared by the batch instead of a
+        transaction per row waiting for SQLite's one connection (a host's remote process record)."""
+        await self._write([], inserts=((model, fields, row),))
 
     async def host_phase(self, result: TaskHostResult, phase: str) -> None:
         result.phase = phase[:64]
@@ -332,6 +345,15 @@ async def _save_results(changes: list[tuple[TaskHostResult, tuple[str, ...]]]) -
         groups.setdefault(tuple(sorted(changed)), []).append(result)
     for columns, results in groups.items():
         await update_rows(TaskHostResult, columns, results)
+
+
+async def _insert_all(inserts: list[_Insert]) -> None:
+    """One INSERT statement per model and set of fields."""
+    groups: dict[tuple[type[Model], tuple[str, ...]], list[Any]] = {}
+    for model, fields, row in inserts:
+        groups.setdefault((model, fields), []).append(row)
+    for (model, fields), rows in groups.items():
+        await insert_rows(model, fields, rows)
 
 
 def _failed(exc: BaseException) -> asyncio.Future[None]:

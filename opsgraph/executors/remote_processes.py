@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
+from dataclasses import dataclass
+from datetime import datetime
 
 from opsgraph.core.settings import Settings
 from opsgraph.executors.host_keys import DatabaseHostKeyStore
+from opsgraph.executors.recorder import TaskRecorder, now
 from opsgraph.executors.sessions import SessionPool
 from opsgraph.executors.ssh import SshFailure, SshTarget
 from opsgraph.models.remote_processes import RemoteProcess
@@ -44,19 +47,35 @@ def kill_script(pgid: int, token: str) -> str:
     )
 
 
-async def record_start(result: TaskHostResult, target: SshTarget, pgid: int | None, token: str, holder: str) -> None:
+@dataclass(slots=True)
+class _ProcessRow:
+    """A `RemoteProcess` row as the recorder inserts it."""
+
+    task_id: int
+    step_id: int
+    result_id: int
+    address: str
+    port: int
+    pgid: int
+    token: str
+    holder: str
+    started_at: datetime
+
+
+_PROCESS_FIELDS = ("task_id", "step_id", "result_id", "address", "port", "pgid", "token", "holder", "started_at")
+
+
+async def record_start(
+    recorder: TaskRecorder, result: TaskHostResult, target: SshTarget, pgid: int | None, token: str, holder: str
+) -> None:
+    """Persist the command's process group before it may start: with the recorder's next batch, so
+    under the run's fence too (a run that lost its lease gets OwnerLost and never starts it)."""
     if pgid is None or pgid <= 1:
         return  # nothing we could kill safely later; the host is still recorded RUNNING
-    await RemoteProcess.create(
-        task_id=result.task_id,
-        step_id=result.step_id,
-        result_id=result.id,
-        address=target.address,
-        port=target.port,
-        pgid=pgid,
-        token=token,
-        holder=holder[:191],
+    row = _ProcessRow(
+        result.task_id, result.step_id, result.id, target.address, target.port, pgid, token, holder[:191], now()
     )
+    await recorder.insert_row(RemoteProcess, _PROCESS_FIELDS, row)
 
 
 async def forget_task(task_id: int) -> None:

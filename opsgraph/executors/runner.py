@@ -41,7 +41,7 @@ from opsgraph.executors import (  # noqa: F401 - register the step executors
 from opsgraph.executors.agent_routes import pagent_jumps
 from opsgraph.executors.approval_wait import close_open_tickets, wait_for_approval
 from opsgraph.executors.callbacks import schedule_callback
-from opsgraph.executors.fencing import Fence, OwnerLost, fenced
+from opsgraph.executors.fencing import Fence, OwnerLost
 from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.recorder import TaskRecorder
 from opsgraph.executors.remote_processes import forget_task, record_start
@@ -436,7 +436,7 @@ class TaskRunner:
         try:
             await phase("connect")
             session = await context.pool.session(target)
-            session.on_started = self._start_hook(result, target, recorder.fence)
+            session.on_started = self._start_hook(result, target, recorder)
             run = HostRun(
                 config=context.step.config,
                 session=session,
@@ -458,11 +458,12 @@ class TaskRunner:
         )
 
     def _start_hook(
-        self, result: TaskHostResult, target: SshTarget, fence: Fence | None
+        self, result: TaskHostResult, target: SshTarget, recorder: TaskRecorder
     ) -> Callable[[int | None, str], Awaitable[None]]:
         async def started(pgid: int | None, token: str) -> None:
-            async with fenced(fence):  # a run that lost its lease does not start the command (OwnerLost)
-                await record_start(result, target, pgid, token, self.holder)
+            # In the recorder's next batch, under its fence: a run that lost its lease gets OwnerLost here
+            # and does not start the command.
+            await record_start(recorder, result, target, pgid, token, self.holder)
 
         return started
 
