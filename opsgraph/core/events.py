@@ -16,6 +16,7 @@ after a quiet while, so a dropped message delays an event and never loses it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 from opsgraph.core.metrics import observe_lag
 
 _SUBSCRIBER_QUEUE = 10_000
+_generations = itertools.count(1)
 
 
 class EventRelay(Protocol):
@@ -59,6 +61,7 @@ class EventBus:
     def __init__(self, namespace: str = "task") -> None:
         self.namespace = namespace
         self._subscribers: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._generations: dict[int, int] = {}
         _buses[namespace] = self
 
     def publish(self, key: int, event: dict[str, Any]) -> None:
@@ -71,6 +74,7 @@ class EventBus:
         queues = self._subscribers.get(key)
         if not queues:
             return
+        self._generations[key] = next(_generations)
         # Once per event, not per subscriber: with 1,000 subscribers the histogram was a visible
         # share of each delivery's CPU.
         observe_lag(event.get("at"))
@@ -80,6 +84,12 @@ class EventBus:
             except asyncio.QueueFull:
                 # A subscriber that stopped reading; it will notice the gap by seq and replay.
                 continue
+
+    def generation(self, key: int) -> int | None:
+        """Changes whenever an event for `key` is delivered here, and whenever `key` gains its first
+        local subscriber; None while nobody here follows `key`. A read of stored events begun at the
+        current generation misses only events not delivered yet (core/shared_reads)."""
+        return self._generations.get(key)
 
     def subscribed_keys(self) -> list[int]:
         return list(self._subscribers)
@@ -98,6 +108,8 @@ class EventBus:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=_SUBSCRIBER_QUEUE)
         first = not self._subscribers.get(key)
         self._subscribers[key].add(queue)
+        if first:
+            self._generations[key] = next(_generations)
         if first and _relay is not None:
             _relay.listen(self.namespace, key)
         try:
@@ -106,6 +118,7 @@ class EventBus:
             self._subscribers[key].discard(queue)
             if not self._subscribers[key]:
                 del self._subscribers[key]
+                del self._generations[key]
                 if _relay is not None:
                     _relay.unlisten(self.namespace, key)
 

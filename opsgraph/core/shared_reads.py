@@ -1,17 +1,18 @@
-"""Concurrent readers of the same rows share one query, when that answers them as well as their own.
+"""Readers of the same rows share one query, when its answer is as good as their own would be.
 
-1,000 subscribers attaching to one task each check the task, replay its events and read its status:
-the same three statements 1,000 times, queued on one connection. With `SharedReads`, a reader joins
-a read of the same key already under way, but only one that began after the reader's own `since`
-mark. A `taskEvents` subscriber takes its mark when it joins the event bus: a replay that began after
-that misses only events published after it, and those are in the subscriber's live queue — the same
-guarantee its own query would give. Marks are a process-wide counter, not clock readings, so "began
-after" is never a tie.
+1,000 subscribers attaching to one task each replay its stored events and read its status: the same
+statements 1,000 times, queued on one connection. With `SharedReads` a reader reuses a read of the
+same key — still running, or finished less than `keep_for` seconds ago — made under the same `token`
+and begun after the reader's `since` mark. For a `taskEvents` subscriber the token is the event bus's
+generation for the task, which changes whenever an event for it is delivered in this process: a read
+begun at the current generation misses only events that have not been delivered yet, and those will
+reach the subscriber's live queue — the guarantee its own query would give. `since` serves readers
+that need a read begun after some moment (a re-read after silence). Marks are a process-wide
+counter, so "begun after" is never a tie.
 
 Example:
-    replays: SharedReads[tuple[int, int], list[dict]] = SharedReads()
-    since = mark()                                   # e.g. right after subscribing to the bus
-    rows = await replays.read((task_id, seq), since, lambda: query_rows(task_id, seq))
+    replays: SharedReads[tuple[int, int], list[dict]] = SharedReads(keep_for=1.0)
+    rows = await replays.read((task_id, seq), lambda: query_rows(task_id, seq), token=event_bus.generation(task_id))
 The result is shared: readers must not modify it.
 """
 
@@ -19,12 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+_KEPT = 4096
 _marks = itertools.count(1)
 
 
@@ -33,22 +38,41 @@ def mark() -> int:
     return next(_marks)
 
 
+@dataclass(eq=False)
+class _Read(Generic[V]):
+    token: Hashable
+    began: int
+    result: asyncio.Future[V]
+    finished_at: float | None = None
+
+
 class SharedReads(Generic[K, V]):
-    def __init__(self) -> None:
-        self._flights: dict[K, tuple[int, asyncio.Future[V]]] = {}
+    def __init__(self, keep_for: float = 0.0) -> None:
+        self.keep_for = keep_for
+        self._reads: OrderedDict[K, _Read[V]] = OrderedDict()
 
-    async def read(self, key: K, since: int, query: Callable[[], Awaitable[V]]) -> V:
-        flight = self._flights.get(key)
-        if flight is None or flight[0] <= since:
-            started = mark()
-            future: asyncio.Future[V] = asyncio.ensure_future(query())
-            flight = self._flights[key] = (started, future)
-            future.add_done_callback(lambda done: self._landed(key, flight, done))
+    async def read(self, key: K, query: Callable[[], Awaitable[V]], *, token: Hashable = None, since: int = 0) -> V:
+        found = self._reads.get(key)
+        if found is None or not self._reusable(found, token, since):
+            found = _Read(token, mark(), asyncio.ensure_future(query()))
+            self._reads[key] = found
+            self._reads.move_to_end(key)
+            while len(self._reads) > _KEPT:
+                self._reads.popitem(last=False)
+            found.result.add_done_callback(partial(self._finished, key, found))
         # shield: one reader that goes away (a closed socket) does not cancel the others' read.
-        return await asyncio.shield(flight[1])
+        return await asyncio.shield(found.result)
 
-    def _landed(self, key: K, flight: tuple[int, asyncio.Future[V]], done: asyncio.Future[V]) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
-        if not done.cancelled():
-            done.exception()  # retrieved here: every reader may have gone before it failed
+    def _reusable(self, read: _Read[V], token: Hashable, since: int) -> bool:
+        if read.token != token or read.began <= since:
+            return False
+        if read.finished_at is None:
+            return True
+        return asyncio.get_running_loop().time() - read.finished_at < self.keep_for
+
+    def _finished(self, key: K, read: _Read[V], done: asyncio.Future[V]) -> None:
+        read.finished_at = asyncio.get_running_loop().time()
+        # A failed read is not reused (and its exception is retrieved here: its readers may be gone).
+        failed = done.cancelled() or done.exception() is not None
+        if failed and self._reads.get(key) is read:
+            del self._reads[key]

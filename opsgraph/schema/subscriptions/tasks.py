@@ -10,8 +10,10 @@ message: after `RESYNC_SECONDS` without a live event the subscriber reads the da
 a lost last event delays the end of the stream instead of hanging it.
 
 Subscribers attaching together (a dashboard opened by many, a CLI fleet) share their reads of the
-task, its stored events and its status (`core.shared_reads`): a subscriber joins a read only if it
-began after the subscriber joined the bus, so sharing never weakens the guarantee above.
+task, its stored events and its status (`core.shared_reads`): a read is reused only while the bus has
+delivered nothing for the task since it began (and for at most a second), so whatever it lacks is on
+its way to the subscriber's live queue — sharing never weakens the guarantee above. A re-read after
+silence is shared only with reads begun after the silence.
 """
 
 from __future__ import annotations
@@ -61,27 +63,28 @@ async def _next_live(live: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
             return await live.get()
 
 
-_tasks: SharedReads[int, Task | None] = SharedReads()
-_replays: SharedReads[tuple[int, int], list[dict[str, Any]]] = SharedReads()
-_ends: SharedReads[int, tuple[str, int] | None] = SharedReads()
+_SHARED_FOR = 1.0  # seconds a finished read stays reusable (while nothing is delivered for its task)
+_tasks: SharedReads[int, Task | None] = SharedReads(keep_for=_SHARED_FOR)
+_replays: SharedReads[tuple[int, int], list[dict[str, Any]]] = SharedReads(keep_for=_SHARED_FOR)
+_ends: SharedReads[int, tuple[str, int] | None] = SharedReads(keep_for=_SHARED_FOR)
 
 
-async def _stored_after(task_id: int, seq: int, since: int) -> list[dict[str, Any]]:
-    """Up to _REPLAY_BATCH stored events after `seq` (shared: read-only)."""
+async def _stored_after(task_id: int, seq: int, since: int = 0) -> list[dict[str, Any]]:
+    """Up to _REPLAY_BATCH stored events after `seq`, for a subscriber of the task (shared: read-only)."""
 
     async def query() -> list[dict[str, Any]]:
         rows = TaskEvent.filter(task_id=task_id, seq__gt=seq).order_by("seq").limit(_REPLAY_BATCH)
         return list(await rows.values())
 
-    return await _replays.read((task_id, seq), since, query)
+    return await _replays.read((task_id, seq), query, token=event_bus.generation(task_id), since=since)
 
 
-async def _status_and_last_seq(task_id: int, since: int) -> tuple[str, int] | None:
+async def _status_and_last_seq(task_id: int) -> tuple[str, int] | None:
     async def query() -> tuple[str, int] | None:
         rows = await Task.filter(id=task_id).values_list("status", "last_seq")
         return (str(rows[0][0]), int(rows[0][1])) if rows else None
 
-    return await _ends.read(task_id, since, query)
+    return await _ends.read(task_id, query, token=event_bus.generation(task_id))
 
 
 @strawberry.type
@@ -92,13 +95,12 @@ class TaskSubscription:
     ) -> AsyncGenerator[TaskEventType, None]:
         task_pk = pk(task_id, "Task")
         # Who may see a task never changes (its business is fixed), so any read under way will do.
-        task = await _tasks.read(task_pk, 0, lambda: Task.get_or_none(id=task_pk))
+        task = await _tasks.read(task_pk, lambda: Task.get_or_none(id=task_pk))
         check_task_access(info.context.caller, task_pk, task)
         last = max(after_seq or 0, 0)
         async with event_bus.subscribe(task_pk) as live:
-            since = mark()
             while True:
-                rows = await _stored_after(task_pk, last, since)
+                rows = await _stored_after(task_pk, last)
                 for row in rows:
                     yield _event(row)
                     last = row["seq"]
@@ -106,14 +108,16 @@ class TaskSubscription:
                         return
                 if len(rows) < _REPLAY_BATCH:
                     break
-            state = await _status_and_last_seq(task_pk, since)
+            state = await _status_and_last_seq(task_pk)
             if state is None or (state[0] in _FINISHED and last >= state[1]):
                 return
             while True:
                 try:
                     event = await _next_live(live)
                 except TimeoutError:
-                    for row in await _stored_after(task_pk, last, mark()):
+                    # A relay message may have been dropped without changing the generation: only
+                    # a read begun after the silence will do.
+                    for row in await _stored_after(task_pk, last, since=mark()):
                         yield _event(row)
                         last = row["seq"]
                         if _ends_task(str(row["kind"]), row["payload"]):
@@ -122,9 +126,9 @@ class TaskSubscription:
                 if event["seq"] <= last:
                     continue
                 if event["seq"] > last + 1:
-                    # The missing events were stored before this one was published: a read begun
-                    # now has them (one begun earlier might not).
-                    for row in await _stored_after(task_pk, last, mark()):
+                    # The missing events were stored before this one was delivered, which changed
+                    # the generation: a read shared now began after that, and has them.
+                    for row in await _stored_after(task_pk, last):
                         if row["seq"] >= event["seq"]:
                             break
                         yield _event(row)
