@@ -1,8 +1,10 @@
 """CLI papercuts: no CryptographyDeprecationWarning noise, `migrate` says what it applied, `serve`
-validates its address, and an unusable database URL is one clear line instead of a traceback."""
+validates its address (or inherited socket), and an unusable database URL is one clear line instead
+of a traceback."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -87,16 +89,51 @@ def test_migrate_says_how_many_migrations_it_applied(tmp_path: Path) -> None:
         ("--port", "http", "port must be a number"),
         ("--host", "not a host!", "neither an IP address nor a host name"),
         ("--host", "no-such-host.invalid", "does not resolve"),
+        ("--fd", "x", "file descriptor must be a number"),
+        ("--fd", "987", "file descriptor 987 is not open"),
+        ("--fd", "0", "file descriptor 0 is not a socket"),  # stdin: a pipe
     ],
 )
 def test_serve_refuses_a_bad_address(tmp_path: Path, option: str, value: str, expected: str) -> None:
     instance = fresh(tmp_path)
-    extra = [] if option == "--port" else ["--port", str(free_port())]
+    extra = ["--port", str(free_port())] if option == "--host" else []
     result = must_exit(instance, "serve", option, value, *extra)
     assert result.returncode == 2, result
     assert expected in result.stderr
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (instance.data_dir / "opsgraph.sqlite3").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize(
+    ("listening", "extra", "expected"),
+    [
+        (False, [], "is not a listening TCP socket"),
+        (True, ["--port", "8000"], "--fd serves on the address its socket is bound to: drop --host and --port"),
+        (True, ["--host", "127.0.0.1"], "drop --host and --port"),
+    ],
+)
+def test_serve_refuses_an_inherited_socket_it_cannot_serve_on(
+    tmp_path: Path, listening: bool, extra: list[str], expected: str
+) -> None:
+    instance = fresh(tmp_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        if listening:
+            sock.listen()
+        fd = sock.fileno()
+        done = subprocess.run(
+            [sys.executable, "-m", "opsgraph", "serve", "--fd", str(fd), *extra],
+            env=instance.env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            pass_fds=(fd,),
+        )
+    assert done.returncode == 2, done
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
     assert not (instance.data_dir / "opsgraph.sqlite3").exists()  # refused before touching anything
 
 
