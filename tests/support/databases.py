@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -22,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import opsgraph
 
@@ -54,6 +56,53 @@ def postgres_unavailable_reason() -> str | None:
 def _pg_url(name: str) -> str:
     base, _, _ = PG_DSN.rpartition("/")
     return f"{base}/{name}"
+
+
+async def _pg_socket_directories() -> tuple[list[str], int]:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_DSN, timeout=3)
+    try:
+        listed = await connection.fetchval("SHOW unix_socket_directories")
+        port = await connection.fetchval("SHOW port")
+    finally:
+        await connection.close()
+    return [d.strip() for d in str(listed).split(",") if d.strip()], int(port)
+
+
+@functools.cache
+def _pg_socket_directory() -> tuple[str | None, str]:
+    """The directory of the PostgreSQL server's Unix socket on this machine, or None and why not.
+    Abstract sockets (`@name`) are left out: they belong to a network namespace."""
+    try:
+        directories, port = asyncio.run(_pg_socket_directories())
+    except Exception as exc:
+        return None, f"PostgreSQL not reachable at {PG_DSN}: {type(exc).__name__}: {exc}"
+    for directory in directories:
+        if not directory.startswith("@") and (Path(directory) / f".s.PGSQL.{port}").is_socket():
+            return directory, ""
+    return None, (
+        f"PostgreSQL at {PG_DSN} has no Unix socket on this machine (unix_socket_directories = "
+        f"{', '.join(directories) or 'none'}, port {port}): a server in a network namespace cannot reach it"
+    )
+
+
+def postgres_socket_unavailable_reason() -> str | None:
+    """None when PostgreSQL can be reached through its Unix socket here (from any network namespace)."""
+    directory, reason = _pg_socket_directory()
+    return None if directory is not None else reason
+
+
+def postgres_socket_url(url: str) -> str:
+    """`url` (a database on the server of PG_DSN) through the server's Unix socket instead of TCP:
+    asyncpg takes the socket's directory as `host`."""
+    directory, reason = _pg_socket_directory()
+    if directory is None:
+        raise RuntimeError(reason)
+    parts = urlsplit(url)
+    user = f"{parts.netloc.rpartition('@')[0]}@" if "@" in parts.netloc else ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}{port}", parts.path, urlencode({"host": directory}), ""))
 
 
 def create_postgres_database() -> str:

@@ -1,4 +1,8 @@
-"""Start `python -m opsgraph serve` on a free loopback port and talk to it like any client."""
+"""Start `python -m opsgraph serve` on a free loopback port and talk to it like any client.
+
+A `contained` server runs in a network namespace of its own (`netns.py`): it serves on a socket bound
+here, on the host's loopback, and cannot connect anywhere (its database: a SQLite file, or
+PostgreSQL through its Unix socket)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support import netns
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 ADMIN_PASSWORD = "admin-password-1"
@@ -41,6 +47,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    contained: bool = False
 
     @property
     def url(self) -> str:
@@ -72,12 +79,22 @@ class Server:
 
     def start(self) -> None:
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "opsgraph", "serve", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        serve = [sys.executable, "-m", "opsgraph", "serve", "--log-level", "warning"]
+        if not self.contained:
+            self.process = subprocess.Popen(
+                [*serve, "--port", str(self.port)], env=self.env(), stdout=log, stderr=subprocess.STDOUT
+            )
+        else:
+            # Bound here, the socket stays in this namespace: clients reach it, the server accepts on it.
+            with socket.create_server(("127.0.0.1", self.port)) as listening:
+                fd = listening.fileno()
+                self.process = subprocess.Popen(
+                    netns.contained([*serve, "--fd", str(fd)]),
+                    env=self.env(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(fd,),
+                )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -103,13 +120,16 @@ class Server:
 
 
 @contextmanager
-def backend_server(backend: str, data_dir: Path, **extra_env: str) -> Iterator[Server]:
+def backend_server(backend: str, data_dir: Path, *, contained: bool = False, **extra_env: str) -> Iterator[Server]:
     """A migrated, running server on `backend` ("sqlite" or "postgres") with the admin user and the
-    test app; PostgreSQL gets a database of its own, dropped afterwards."""
+    test app; PostgreSQL gets a database of its own, dropped afterwards. `contained`: in a network
+    namespace of its own (check `netns.unavailable_reason()` and, on PostgreSQL,
+    `databases.postgres_socket_unavailable_reason()` first)."""
     from tests.support import databases
 
     url = databases.migrated_sqlite_url(data_dir) if backend == "sqlite" else databases.create_postgres_database()
-    instance = Server(database_url=url, data_dir=data_dir, extra_env=dict(extra_env))
+    served_url = databases.postgres_socket_url(url) if contained and backend == "postgres" else url
+    instance = Server(database_url=served_url, data_dir=data_dir, extra_env=dict(extra_env), contained=contained)
     try:
         instance.cli("migrate")
         instance.cli("admin", "create-user", "admin", "--password", ADMIN_PASSWORD, "--superuser")
