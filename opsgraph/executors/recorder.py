@@ -68,7 +68,7 @@ class _Write:
     apply: Apply | None
     done: asyncio.Future[None]
     results: tuple[tuple[TaskHostResult, tuple[str, ...]], ...] = ()  # host rows to save, which fields
-    inserts: tuple[_Insert, ...] = ()  # other rows to insert in the same transaction (e.g. remote processes)
+    inserts: tuple[_Insert, ...] = ()  # other rows to insert in the same transaction (a host's process record)
 
 
 @dataclass
@@ -217,9 +217,11 @@ class TaskRecorder:
         failure: str = "",
         error: str = "",
         wait: bool = False,
+        inserts: tuple[_Insert, ...] = (),
     ) -> asyncio.Future[None]:
         """`wait`: return once committed. Returns the commit: a host's RUNNING state is awaited
-        through it before the host's work starts, after connecting, which the commit overlaps."""
+        through it before the host's work starts, after connecting, which the commit overlaps.
+        `inserts`: rows committed in the same transaction (the host's process record with RUNNING)."""
         await self.flush_logs(result.id)
         result.status = status
         if status == TaskStatus.RUNNING:
@@ -243,13 +245,9 @@ class TaskRecorder:
             "failure": failure,
             "error": result.error,
         }
-        return await self._write([(EventKind.HOST_STATUS, payload)], wait=wait, results=((result, _STATUS_FIELDS),))
-
-    async def insert_row(self, model: type[Model], fields: tuple[str, ...], row: Any) -> None:
-        """Insert `row` (an attribute per field of `fields`) with the writer's next batch, under the
-        run's fence, and return once committed: one statement shared by the batch instead of a
-        transaction per row waiting for SQLite's one connection (a host's remote process record)."""
-        await self._write([], inserts=((model, fields, row),))
+        return await self._write(
+            [(EventKind.HOST_STATUS, payload)], wait=wait, results=((result, _STATUS_FIELDS),), inserts=inserts
+        )
 
     async def host_phase(self, result: TaskHostResult, phase: str) -> None:
         result.phase = phase[:64]

@@ -1,11 +1,13 @@
 """Remote commands left running by a process that died: find them again and stop them.
 
-The runner records each host command's process group (`RemoteProcess`) before letting the command
-start (see `SshSession.on_started`). Recovery after a restart, and the supervisor taking over a
-dead worker's task, call `stop_interrupted_commands`: for every host still RUNNING it reconnects
-with the step's own login, checks that the recorded process group still carries the command's
-token (so a reused number is never killed), kills it (TERM, then KILL) and says what it did. Only
-then are those hosts declared INTERRUPTED, so a retry never runs a script twice at once.
+The runner records each host's commands (`RemoteProcess`: the host and a random token) in the same
+transaction as the host's RUNNING state, committed before any command starts; the commands carry
+the token in their environment and leave their process group in a file on the host named by the
+token (`SshSession.run_token`, `ssh.group_file`). Recovery after a restart, and the supervisor
+taking over a dead worker's task, call `stop_interrupted_commands`: for every host still RUNNING it
+reconnects with the step's own login, reads the process group, checks that it still carries the
+command's token (so a reused number is never killed), kills it (TERM, then KILL) and says what it
+did. Only then are those hosts declared INTERRUPTED, so a retry never runs a script twice at once.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from datetime import datetime
 
 from opsgraph.core.settings import Settings
 from opsgraph.executors.host_keys import DatabaseHostKeyStore
-from opsgraph.executors.recorder import TaskRecorder, now
+from opsgraph.executors.recorder import now
 from opsgraph.executors.sessions import SessionPool
-from opsgraph.executors.ssh import SshFailure, SshTarget
+from opsgraph.executors.ssh import SshFailure, SshTarget, group_file
 from opsgraph.models.remote_processes import RemoteProcess
 from opsgraph.models.tasks import TaskHostResult, TaskStatus, TaskStep
 
@@ -30,11 +32,15 @@ _KILL_TIMEOUT = 20.0
 
 
 def kill_script(pgid: int, token: str) -> str:
-    """Kill process group `pgid` if one of its processes carries OPSGRAPH_RUN=`token`; prints the outcome.
+    """Kill process group `pgid` — or, when it is 0, the group the command left in its group file
+    (ssh.group_file) — if one of its processes carries OPSGRAPH_RUN=`token`; prints the outcome.
 
     The group is read from /proc/<pid>/stat after the command name (which may hold spaces)."""
+    known = str(int(pgid)) if pgid > 1 else ""
     return (
-        f"g={int(pgid)}; t={shlex.quote(token)}; hit=0; "
+        f"g={known}; t={shlex.quote(token)}; f={group_file(token)}; hit=0; "
+        '[ -n "$g" ] || g=$(cat "$f" 2>/dev/null); rm -f "$f"; '
+        'case "$g" in ""|*[!0-9]*|0|1) echo gone; exit 0;; esac; '
         "for d in /proc/[0-9]*; do "
         's=$(cat "$d/stat" 2>/dev/null) || continue; s=${s##*) }; set -- $s; '
         '[ "$3" = "$g" ] || continue; '
@@ -43,7 +49,7 @@ def kill_script(pgid: int, token: str) -> str:
         "[ $hit = 1 ] || { echo gone; exit 0; }; "
         "kill -TERM -$g 2>/dev/null; i=0; "
         "while [ $i -lt 20 ] && kill -0 -$g 2>/dev/null; do sleep 0.1; i=$((i+1)); done; "
-        "kill -KILL -$g 2>/dev/null; echo killed"
+        'kill -KILL -$g 2>/dev/null; echo "killed $g"'
     )
 
 
@@ -62,20 +68,16 @@ class _ProcessRow:
     started_at: datetime
 
 
-_PROCESS_FIELDS = ("task_id", "step_id", "result_id", "address", "port", "pgid", "token", "holder", "started_at")
+PROCESS_FIELDS = ("task_id", "step_id", "result_id", "address", "port", "pgid", "token", "holder", "started_at")
 
 
-async def record_start(
-    recorder: TaskRecorder, result: TaskHostResult, target: SshTarget, pgid: int | None, token: str, holder: str
-) -> None:
-    """Persist the command's process group before it may start: with the recorder's next batch, so
-    under the run's fence too (a run that lost its lease gets OwnerLost and never starts it)."""
-    if pgid is None or pgid <= 1:
-        return  # nothing we could kill safely later; the host is still recorded RUNNING
-    row = _ProcessRow(
-        result.task_id, result.step_id, result.id, target.address, target.port, pgid, token, holder[:191], now()
+def process_record(result: TaskHostResult, target: SshTarget, token: str, holder: str) -> _ProcessRow:
+    """The record of the command(s) a host is about to run, committed with its RUNNING state before
+    any runs: they carry `token`; their process group is in the host's group file for it (`pgid`
+    stays 0: recovery reads the file, ssh.group_file)."""
+    return _ProcessRow(
+        result.task_id, result.step_id, result.id, target.address, target.port, 0, token, holder[:191], now()
     )
-    await recorder.insert_row(RemoteProcess, _PROCESS_FIELDS, row)
 
 
 async def forget_task(task_id: int) -> None:
@@ -137,8 +139,9 @@ async def _kill(pool: SessionPool, target: SshTarget, process: RemoteProcess) ->
         session = await pool.session(target)
         await session.run(kill_script(process.pgid, process.token), on_output=collect, timeout=_KILL_TIMEOUT)
     except SshFailure as exc:
-        log.warning("cannot stop process group %s on %s: %s", process.pgid, target.where, exc.message)
+        log.warning("cannot stop the command of run %s on %s: %s", process.token, target.where, exc.message)
         return f"its command may still be running: the host could not be reached to stop it ({exc.message})"
-    if "killed" in lines:
-        return f"its command (process group {process.pgid}) was still running and has been killed"
+    killed = next((line.split()[1] for line in lines if line.startswith("killed ")), None)
+    if killed is not None:
+        return f"its command (process group {killed}) was still running and has been killed"
     return "its command had already ended"

@@ -7,8 +7,9 @@
   marked CANCELLED without connecting;
 - a retry re-runs only the hosts that did not succeed, then carries on with the next steps;
 - whatever happens, the task ends in a final status: an unexpected error makes it ABNORMAL;
-- a host's RUNNING state, and then its command's remote process group, are committed before the
-  command starts, so recovery can always find (and kill) what a dead process left running;
+- a host's RUNNING state and the record of its commands (a token they carry, executors/remote_processes.py)
+  are committed in one transaction before any command starts, so recovery can always find (and kill)
+  what a dead process left running; the host connects meanwhile;
 - `handback` (a worker shutting down) lets the running hosts finish, leaves the others PENDING and
   ends the run with `HandedBack`: the task goes back to PENDING for another worker to carry on;
 - with a `fence` (a worker's lease on the task, executors/fencing.py) every write is conditional on
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,7 +46,7 @@ from opsgraph.executors.callbacks import schedule_callback
 from opsgraph.executors.fencing import Fence, OwnerLost
 from opsgraph.executors.host_keys import HostKeyStore
 from opsgraph.executors.recorder import TaskRecorder
-from opsgraph.executors.remote_processes import forget_task, record_start
+from opsgraph.executors.remote_processes import PROCESS_FIELDS, forget_task, process_record
 from opsgraph.executors.sessions import SessionPool
 from opsgraph.executors.ssh import SshFailure, SshSession, SshTarget
 from opsgraph.executors.step_holds import Held
@@ -58,6 +60,7 @@ from opsgraph.executors.steps import (
 )
 from opsgraph.executors.task_end import announce_task_end
 from opsgraph.models.jobs import Account, AccountAuth, StepKind
+from opsgraph.models.remote_processes import RemoteProcess
 from opsgraph.models.tasks import FINISHED_STATUSES, HostFailure, Task, TaskHostResult, TaskStatus, TaskStep
 from opsgraph.models.topology import Host
 
@@ -410,10 +413,15 @@ class TaskRunner:
             return
         # Not awaited here: the host connects while its RUNNING state commits (~0.2 s on a busy SQLite,
         # a tenth of a host's time), and `_work_on_host` awaits that commit before the host's work starts.
-        running = await recorder.host_status(result, TaskStatus.RUNNING)
+        # The same transaction records the token its commands will carry, by which recovery finds them.
+        token = secrets.token_hex(16)
+        process = process_record(result, target, token, self.holder)
+        running = await recorder.host_status(
+            result, TaskStatus.RUNNING, inserts=((RemoteProcess, PROCESS_FIELDS, process),)
+        )
         HOSTS_IN_FLIGHT.inc()
         try:
-            await self._work_on_host(context, result, target, executor, running)
+            await self._work_on_host(context, result, target, executor, running, token)
         finally:
             HOSTS_IN_FLIGHT.dec()
 
@@ -424,6 +432,7 @@ class TaskRunner:
         target: SshTarget,
         executor: StepExecutor,
         running: asyncio.Future[None],
+        token: str,
     ) -> None:
         recorder = context.recorder
 
@@ -436,7 +445,7 @@ class TaskRunner:
         try:
             await phase("connect")
             session = await context.pool.session(target)
-            session.on_started = self._start_hook(result, target, recorder)
+            session.run_token = token
             run = HostRun(
                 config=context.step.config,
                 session=session,
@@ -448,7 +457,9 @@ class TaskRunner:
                 step_state=context.step_state,
                 settings=self.settings,
             )
-            await asyncio.shield(running)  # the RUNNING state is committed before anything runs on the host
+            # The RUNNING state and the process record are committed before anything runs on the host
+            # (under the run's fence: a run that lost its lease gets OwnerLost here and runs nothing).
+            await asyncio.shield(running)
             outcome = await executor(run)
         except SshFailure as failure:
             SSH_FAILURES.labels(str(failure.failure)).inc()
@@ -456,16 +467,6 @@ class TaskRunner:
         await recorder.host_status(
             result, outcome.status, exit_code=outcome.exit_code, failure=outcome.failure, error=outcome.error
         )
-
-    def _start_hook(
-        self, result: TaskHostResult, target: SshTarget, recorder: TaskRecorder
-    ) -> Callable[[int | None, str], Awaitable[None]]:
-        async def started(pgid: int | None, token: str) -> None:
-            # In the recorder's next batch, under its fence: a run that lost its lease gets OwnerLost here
-            # and does not start the command.
-            await record_start(recorder, result, target, pgid, token, self.holder)
-
-        return started
 
     async def _cancel_remaining(self, task: Task, recorder: TaskRecorder) -> None:
         """Steps that never ran end as CANCELLED too, so nothing is left pending (nor an approval ticket open)."""
