@@ -50,6 +50,7 @@ from opsgraph.schema.mutations.sets_modules import SetModuleMutations
 from opsgraph.schema.mutations.tasks import TaskMutations
 from opsgraph.schema.mutations.tickets import TicketMutations
 from opsgraph.schema.mutations.transfers import TransferMutations
+from opsgraph.schema.plain_fields import resolve_plain_fields_directly
 from opsgraph.schema.queries.cmdb import CmdbQuery
 from opsgraph.schema.queries.cmdb_events import EventSubscriptionQuery
 from opsgraph.schema.queries.cmdb_groups import DynamicGroupQuery
@@ -155,7 +156,7 @@ class OpsGraphSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     limits = load_query_limits()
-    return OpsGraphSchema(
+    built = OpsGraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -177,6 +178,8 @@ def build_schema() -> strawberry.Schema:
             lambda: GuardedValidationCache(maxsize=limits.cache_size),
         ],
     )
+    resolve_plain_fields_directly(built)
+    return built
 
 
 schema = build_schema()
