@@ -60,9 +60,11 @@ def _graphql_socket(server: Server, path: str, c: Credentials) -> Answer:
         return Answer((), None, refused.response.status_code)
     with ws:
         ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        # Work asked for at once: a server that did any before refusing would answer it.
+        # Work asked for at once: a server that did any before refusing would answer it (a refusal
+        # may have closed the socket already; what it sent before is still read below).
         query = {"query": "{ businesses(first: 1) { totalCount } }"}
-        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+        with contextlib.suppress(ConnectionClosed):
+            ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
         return _read_until_closed(ws)
 
 
