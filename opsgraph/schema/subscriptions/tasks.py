@@ -96,6 +96,8 @@ class TaskSubscription:
         task_pk = pk(task_id, "Task")
         # Who may see a task never changes (its business is fixed), so any read under way will do.
         task = await _tasks.read(task_pk, lambda: Task.get_or_none(id=task_pk))
+        if task is None:  # a shared "no such task" may predate its creation: ask again
+            task = await Task.get_or_none(id=task_pk)
         check_task_access(info.context.caller, task_pk, task)
         last = max(after_seq or 0, 0)
         async with event_bus.subscribe(task_pk) as live:
