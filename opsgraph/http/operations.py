@@ -88,7 +88,7 @@ async def refresh_cluster_gauges(settings: Settings) -> None:
         queue = task_queue()
         if isinstance(queue, DistributedQueue):
             try:
-                QUEUE_DEPTH.set(await queue_depth(queue.broker))  # type: ignore[arg-type]
+                QUEUE_DEPTH.set(await queue_depth(queue.broker))
             except Exception:
                 QUEUE_DEPTH.set(float("nan"))
         WORKER_LEASES.labels("task").set(await leases.live_count("task:"))
