@@ -10,12 +10,17 @@ import asyncio
 import time
 
 import asyncpg
+import pytest
 
 from tests.executors.conftest import SshdPoolFactory
 from tests.executors.support import TaskRef, get_task, run_script, summary, wait_for_task, wait_until
 from tests.scaleout.cluster import SHORT_LEASE_SECONDS, Cluster
 from tests.scaleout.support import admin, estate, task_pk
 from tests.support.sshd import SshUser
+
+# On PostgreSQL (and Redis), so scripts/test runs it in its PostgreSQL process (which also keeps the
+# suite's two halves even).
+pytestmark = pytest.mark.postgres
 
 TASKS = 16  # single-host tasks: each has a progress writer of its own, more than two pools of 5 hold
 POOL_SIZE = 5  # tortoise's asyncpg pool (maxsize)

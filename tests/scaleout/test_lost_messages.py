@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.executors.conftest import SshdPoolFactory
 from tests.executors.support import run_script, summary, wait_for_task
 from tests.scaleout.cluster import DEFAULT_REQUEUE_AFTER_SECONDS, SHORT_LEASE_SECONDS, Cluster
 from tests.scaleout.support import admin, estate
 from tests.support.sshd import SshUser
+
+# On PostgreSQL (and Redis), so scripts/test runs it in its PostgreSQL process (which also keeps the
+# suite's two halves even).
+pytestmark = pytest.mark.postgres
 
 QUEUE = "opsgraph:tasks"
 TAKING = "opsgraph:taking:"

@@ -8,11 +8,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from tests.executors.conftest import SshdPoolFactory
 from tests.executors.support import host_results, run_script, sleep_argument, summary, wait_for_task, wait_until
 from tests.scaleout.cluster import SHORT_LEASE_SECONDS, Cluster
 from tests.scaleout.support import admin, estate, lease_owner, sql, task_pk
 from tests.support.sshd import SshUser
+
+# On PostgreSQL (and Redis), so scripts/test runs it in its PostgreSQL process (which also keeps the
+# suite's two halves even).
+pytestmark = pytest.mark.postgres
 
 # Lease expiry (the supervisor's lease may have been the stalled worker's too), one supervisor
 # interval, and the time to reconnect and kill, with room for a busy machine.
