@@ -71,8 +71,16 @@ class SharedReads(Generic[K, V]):
         return asyncio.get_running_loop().time() - read.finished_at < self.keep_for
 
     def _finished(self, key: K, read: _Read[V], done: asyncio.Future[V]) -> None:
-        read.finished_at = asyncio.get_running_loop().time()
-        # A failed read is not reused (and its exception is retrieved here: its readers may be gone).
+        loop = asyncio.get_running_loop()
+        read.finished_at = loop.time()
+        # A failed read is not reused (and its exception is retrieved here: its readers may be gone);
+        # a result is let go once it can no longer be reused (a replay page holds up to 1,000 rows).
         failed = done.cancelled() or done.exception() is not None
-        if failed and self._reads.get(key) is read:
+        if failed:
+            self._forget(key, read)
+        else:
+            loop.call_later(self.keep_for, self._forget, key, read)
+
+    def _forget(self, key: K, read: _Read[V]) -> None:
+        if self._reads.get(key) is read:
             del self._reads[key]
