@@ -8,7 +8,16 @@ from typing import Any
 
 import asyncpg
 
-from tests.executors.support import SshEstate, login, ssh_estate
+from tests.executors.support import (
+    SshEstate,
+    TaskRef,
+    host_results,
+    login,
+    run_script,
+    sleep_argument,
+    ssh_estate,
+    wait_until,
+)
 from tests.scaleout.cluster import Cluster
 from tests.support.server import ADMIN_PASSWORD, GraphQLClient, Server
 from tests.support.sshd import SshdPool, SshUser
@@ -52,3 +61,23 @@ def task_pk(global_id: str) -> int:
     from opsgraph.core.ids import decode_global_id
 
     return decode_global_id(global_id, "Task")[1]
+
+
+def run_with_one_slow_host(gql: GraphQLClient, hosts: SshEstate, unique: str) -> tuple[TaskRef, dict[str, Any]]:
+    """A script on `hosts` whose last host sleeps ~300 s after printing `start`; the others end at
+    once. Returns the task and its host results once the others are done and the last is running."""
+    *fast_ips, slow_ip = hosts.ips
+    duration = sleep_argument(300, unique)
+    content = (
+        f'set -- $SSH_CONNECTION; echo "start $3"\nif [ "$3" = "{slow_ip}" ]; then sleep {duration}; fi\necho "done $3"'
+    )
+    ref = run_script(gql, hosts, content)
+
+    def fast_done_slow_running(task: dict[str, Any]) -> bool:
+        results = host_results(task)
+        return all(results[ip]["status"] == "SUCCESS" for ip in fast_ips) and (
+            results[slow_ip]["status"] == "RUNNING" and f"start {slow_ip}" in results[slow_ip]["log"]
+        )
+
+    task = wait_until(gql, ref, fast_done_slow_running, what="fast hosts done, slow one running", timeout=60)
+    return ref, host_results(task)

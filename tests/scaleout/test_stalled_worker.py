@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.executors.conftest import SshdPoolFactory
-from tests.executors.support import host_results, run_script, sleep_argument, summary, wait_for_task, wait_until
+from tests.executors.support import host_results, summary, wait_for_task
 from tests.scaleout.cluster import SHORT_LEASE_SECONDS, Cluster
-from tests.scaleout.support import admin, estate, lease_owner, sql, task_pk
+from tests.scaleout.support import admin, estate, lease_owner, run_with_one_slow_host, sql, task_pk
 from tests.support.sshd import SshUser
 
 # On PostgreSQL (and Redis), so scripts/test runs it in its PostgreSQL process (which also keeps the
@@ -47,20 +47,9 @@ def test_a_stalled_worker_does_not_overwrite_the_takeover(
     gql = admin(cluster.servers[0])
     hosts = estate(gql, f"stall-{unique}", sshd_pool(3), ssh_user)
     *fast_ips, slow_ip = hosts.ips
-    duration = sleep_argument(300, unique)
-    content = (
-        f'set -- $SSH_CONNECTION; echo "start $3"\nif [ "$3" = "{slow_ip}" ]; then sleep {duration}; fi\necho "done $3"'
-    )
-    ref = run_script(gql, hosts, content)
+    ref, _ = run_with_one_slow_host(gql, hosts, unique)
     task_id = task_pk(ref.id)
 
-    def fast_done_slow_running(task: dict[str, Any]) -> bool:
-        results = host_results(task)
-        return all(results[ip]["status"] == "SUCCESS" for ip in fast_ips) and (
-            results[slow_ip]["status"] == "RUNNING" and f"start {slow_ip}" in results[slow_ip]["log"]
-        )
-
-    wait_until(gql, ref, fast_done_slow_running, what="fast hosts done, slow one running", timeout=60)
     stalled = cluster.workers[lease_owner(cluster, f"task:{task_id}")]
     log_offset = len(stalled.log_text())
     stalled.freeze()

@@ -5,20 +5,17 @@ command the dead worker left running on the host is killed (not orphaned), the h
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from tests.executors.conftest import SshdPoolFactory
 from tests.executors.support import (
     host_results,
     remote_logs,
-    run_script,
     sleep_argument,
     summary,
     wait_for_task,
-    wait_until,
 )
 from tests.scaleout.cluster import LEASE_SECONDS, Cluster
-from tests.scaleout.support import admin, estate, lease_owner, sql, task_pk
+from tests.scaleout.support import admin, estate, lease_owner, run_with_one_slow_host, sql, task_pk
 from tests.support.sshd import SshUser
 
 # Lease expiry, one supervisor interval, and the time to reconnect and kill, with room for a busy CI.
@@ -31,21 +28,8 @@ def test_sigkill_of_a_worker_mid_task(
     gql = admin(cluster.servers[0])
     hosts = estate(gql, f"kill-{unique}", sshd_pool(4), ssh_user)
     *fast_ips, slow_ip = hosts.ips
-    duration = sleep_argument(300, unique)
-    content = (
-        f'set -- $SSH_CONNECTION; echo "start $3"\nif [ "$3" = "{slow_ip}" ]; then sleep {duration}; fi\necho "done $3"'
-    )
-    ref = run_script(gql, hosts, content)
-
-    def fast_done_slow_running(task: dict[str, Any]) -> bool:
-        results = host_results(task)
-        return all(results[ip]["status"] == "SUCCESS" for ip in fast_ips) and (
-            results[slow_ip]["status"] == "RUNNING" and f"start {slow_ip}" in results[slow_ip]["log"]
-        )
-
-    before = host_results(
-        wait_until(gql, ref, fast_done_slow_running, what="fast hosts done, slow one running", timeout=60)
-    )
+    ref, before = run_with_one_slow_host(gql, hosts, unique)
+    duration = sleep_argument(300, unique)  # the slow host's sleep, as run_with_one_slow_host runs it
     victim = lease_owner(cluster, f"task:{task_pk(ref.id)}")
     killed_at = time.monotonic()
     cluster.workers[victim].kill()
